@@ -1,0 +1,73 @@
+"""Collects the example cases kept inside each knowledge option file as pytest items.
+
+Each ``cases:`` entry of ``src/secondline/knowledge/options/<id>.yaml`` becomes one test,
+named ``<id>::<case name>``, that assesses the case and checks the option's outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from secondline import assess, load_knowledge, parse_case
+from secondline._knowledge import YAML_LOADER
+from secondline._schema import ExampleCase
+
+OPTIONS_DIR = Path(__file__).parent / "src" / "secondline" / "knowledge" / "options"
+
+
+def outcome_of(option_id: str, case_data: dict[str, Any]) -> tuple[str, list[str]]:
+    """What the assessment says of one option: its outcome and reasons."""
+    result = assess(parse_case(case_data))
+    for option in result.options:
+        if option.id == option_id:
+            kind = "suggested" if option.availability == "standard" else "clinical-trial"
+            return kind, option.reasons
+    for entry in result.not_suggested:
+        if entry.id == option_id:
+            return entry.outcome, entry.reasons
+    return "not-indicated", ["(not listed: outside the diseases it applies to)"]
+
+
+class OptionCaseItem(pytest.Item):
+    def __init__(self, *, example: ExampleCase, option_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.example = example
+        self.option_id = option_id
+
+    def runtest(self) -> None:
+        outcome, reasons = outcome_of(self.option_id, self.example.case)
+        if outcome != self.example.expect:
+            raise AssertionError(
+                f"expected {self.example.expect}, got {outcome}: {reasons}"
+            )
+        wanted = self.example.reason_includes
+        if wanted and not any(wanted in reason for reason in reasons):
+            raise AssertionError(f"no reason includes {wanted!r}: {reasons}")
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.option_id}: {self.example.name}"
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return f"{self.option_id} — {self.example.name}: {excinfo.value}"
+
+
+class OptionFile(pytest.File):
+    def collect(self) -> Iterator[OptionCaseItem]:
+        load_knowledge()  # a broken knowledge base fails loudly, once, with every problem
+        data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        for raw in data.get("cases", []):
+            example = ExampleCase.model_validate(raw)
+            yield OptionCaseItem.from_parent(
+                self, name=example.name, example=example, option_id=data["id"]
+            )
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> OptionFile | None:
+    if file_path.suffix == ".yaml" and file_path.parent == OPTIONS_DIR:
+        return OptionFile.from_parent(parent, path=file_path)
+    return None

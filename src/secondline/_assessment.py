@@ -1,0 +1,115 @@
+"""The assessment: what secondline answers (contract section 3, plus additive fields)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from secondline._schema import Category, Citation
+
+DISCLAIMER = (
+    "secondline lists options that the cited patient-information sources describe, for a "
+    "person and their team to discuss. It does not prescribe, gives no doses, and supports "
+    "but never replaces the judgement of the treating team."
+)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RemissionOut(_Out):
+    blood_counts_normal: bool | None
+    marrow_blasts_below_5_percent: bool | None
+    no_extramedullary_disease: bool | None
+    in_remission: bool | None
+
+
+class StatusOut(_Out):
+    state: Literal["remission", "relapsed", "refractory", "untreated", "unknown"]
+    remission: RemissionOut
+    mrd: Literal["positive", "negative", "unknown"]
+    mrd_method: Literal["flow-cytometry", "pcr"] | None
+    months_since_last_treatment: float | None
+    remission_length_months: float | None
+    relapses: int | None
+    relapse_sites: list[str]
+    reasons: list[str]
+    sources: list[Citation]
+
+
+class DrugOut(_Out):
+    id: str
+    name: str
+    atc: str
+
+
+class OptionOut(_Out):
+    id: str
+    name: str
+    category: Category
+    availability: Literal["standard", "clinical-trial"]
+    line: Literal["first-line", "later-line"]
+    summary: str
+    how_given: str | None
+    drugs: list[DrugOut]
+    reasons: list[str]
+    sources: list[Citation]
+
+
+class NotSuggestedOut(_Out):
+    id: str
+    name: str
+    #: excluded: a source rules it out here; not-indicated: its conditions are not met;
+    #: undecided: a fact it needs is not known
+    outcome: Literal["excluded", "not-indicated", "undecided"]
+    reasons: list[str]
+    sources: list[Citation]
+
+
+class MissingOut(_Out):
+    field: str
+    affects: list[str]
+    why: str
+
+
+class PrognosticOut(_Out):
+    id: str
+    label: str
+    value: str
+    note: str
+    sources: list[Citation]
+
+
+class GapOut(_Out):
+    id: str
+    text: str
+    sources: list[Citation]
+
+
+class SourceOut(_Out):
+    id: str
+    title: str
+    publisher: str
+    url: str
+    last_reviewed: dt.date | None
+    next_review_due: dt.date | None
+    review_overdue: bool | None
+
+
+class Assessment(_Out):
+    case_id: str | None
+    disease: Literal["B-ALL", "T-ALL", "HCL"]
+    as_of: dt.date
+    line: Literal["first-line", "later-line"]
+    status: StatusOut
+    options: list[OptionOut]
+    not_suggested: list[NotSuggestedOut]
+    missing: list[MissingOut]
+    prognostic_factors: list[PrognosticOut]
+    gaps: list[GapOut]
+    warnings: list[str]
+    sources: list[SourceOut]
+    disclaimer: str

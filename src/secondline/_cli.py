@@ -1,0 +1,142 @@
+"""The command line: ``secondline assess | schema | sources | check | catalogue``.
+
+Exit codes: 0 done; 2 the input (case or arguments) is invalid; 3 the knowledge base
+is invalid. Problems go to standard error, one line each, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+
+from secondline import __version__
+from secondline._errors import CaseError, KnowledgeError
+
+EXIT_INVALID_INPUT = 2
+EXIT_INVALID_KNOWLEDGE = 3
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="secondline",
+        description=(
+            "Decision support for relapsed or refractory ALL and hairy cell leukaemia. "
+            "Lists options the cited sources describe; supports, never replaces, the "
+            "treating team's judgement."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"secondline {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    assess = commands.add_parser("assess", help="assess one case (YAML or JSON)")
+    assess.add_argument("case", metavar="CASE", help="path to the case file, or - for standard input")
+    assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
+    assess.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
+
+    commands.add_parser("schema", help="print the case format as JSON Schema")
+
+    sources = commands.add_parser("sources", help="list the sources behind the knowledge")
+    sources.add_argument("--json", action="store_true", help="print as JSON")
+    sources.add_argument("--as-of", type=_date, metavar="DATE", help="judge review dates at this date")
+
+    commands.add_parser("check", help="check the knowledge base and report every problem")
+    commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
+    return parser
+
+
+def _fail(problems: list[str], code: int, what: str) -> int:
+    print(f"secondline: {what}:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return code
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from secondline._engine import assess
+    from secondline._parse import read_case
+
+    try:
+        case = read_case(args.case, args.as_of)
+    except CaseError as exc:
+        return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid case")
+    result = assess(case)
+    if args.json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return 0
+    from rich.console import Console
+
+    from secondline._report import render
+
+    render(result, Console())
+    return 0
+
+
+def _sources(args: argparse.Namespace) -> int:
+    from secondline._knowledge import load_knowledge
+
+    today = args.as_of or dt.date.today()
+    rows = []
+    for s in load_knowledge().sources.values():
+        overdue = None if s.next_review_due is None else s.next_review_due < today
+        rows.append({
+            "id": s.id, "publisher": s.publisher, "title": s.title, "url": s.url,
+            "last_reviewed": s.last_reviewed.isoformat() if s.last_reviewed else None,
+            "next_review_due": s.next_review_due.isoformat() if s.next_review_due else None,
+            "review_overdue": overdue,
+        })
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        status = {True: "REVIEW OVERDUE", False: "in date", None: "no review date given"}
+        print(f"{row['id']}: {row['publisher']}, {row['title']}")
+        print(f"    {row['url']}")
+        print(f"    last reviewed {row['last_reviewed'] or 'not given'}; next review due "
+              f"{row['next_review_due'] or 'not given'} ({status[row['review_overdue']]})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "assess":
+            return _assess(args)
+        if args.command == "schema":
+            from secondline._parse import case_json_schema
+
+            print(json.dumps(case_json_schema(), indent=2))
+            return 0
+        if args.command == "sources":
+            return _sources(args)
+        if args.command == "check":
+            from secondline._knowledge import load_knowledge
+
+            knowledge = load_knowledge()
+            print(f"knowledge base ok: {len(knowledge.options)} options, "
+                  f"{len(knowledge.sources)} sources, {len(knowledge.drugs.drugs)} drugs")
+            return 0
+        from secondline._catalogue import catalogue
+
+        sys.stdout.write(catalogue())
+        return 0
+    except KnowledgeError as exc:
+        return _fail(exc.problems, EXIT_INVALID_KNOWLEDGE, "the knowledge base is invalid")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,97 @@
+"""From a case and its status to the named facts the knowledge tests."""
+
+from __future__ import annotations
+
+from secondline._case import Case
+from secondline._dates import months_between, whole_years_between
+from secondline._facts import FactValue
+from secondline._knowledge import Knowledge
+from secondline._status import Status, best_response, chronological
+
+
+def _known(value: str) -> str | None:
+    return None if value == "unknown" else value
+
+
+def resolve_drugs(knowledge: Knowledge, names: list[str]) -> tuple[frozenset[str], list[str]]:
+    """Canonical drug ids for names as written, and the names the knowledge does not know."""
+    ids: set[str] = set()
+    unknown: list[str] = []
+    for name in names:
+        found = knowledge.canonical_drugs(name)
+        if found:
+            ids.update(found)
+        else:
+            unknown.append(name)
+    return frozenset(ids), unknown
+
+
+def derive_facts(
+    case: Case, status: Status, knowledge: Knowledge
+) -> tuple[dict[str, FactValue], list[str]]:
+    """The fact values for one case, and the drug names that were not recognised."""
+    history = chronological(case.treatments)
+    all_names = [name for t in history for name in t.drugs]
+    received, unknown = resolve_drugs(knowledge, all_names)
+    last_drugs = resolve_drugs(knowledge, history[-1].drugs)[0] if history else frozenset()
+    a = case.assessment
+    extramedullary = None if a is None or a.extramedullary is None else frozenset(a.extramedullary)
+    cns: bool | None
+    if "cns" in case.relapse_sites or (extramedullary is not None and "cns" in extramedullary):
+        cns = True
+    elif extramedullary is not None:
+        cns = False
+    else:
+        cns = None
+
+    today = case.judged_on()
+    to_relapse = None
+    if case.diagnosed and status.relapse_date:
+        to_relapse = months_between(case.diagnosed, status.relapse_date)
+    age_at_diagnosis = None
+    if case.diagnosed:
+        age_at_diagnosis = max(case.age - whole_years_between(case.diagnosed, today), 0)
+
+    facts: dict[str, FactValue] = {
+        "disease": case.disease,
+        "age": case.age,
+        "philadelphia": _known(case.philadelphia),
+        "markers.CD19": _known(case.markers.CD19),
+        "markers.CD20": _known(case.markers.CD20),
+        "markers.CD22": _known(case.markers.CD22),
+        "fit_for_intensive_treatment": case.fit_for_intensive_treatment,
+        "state": _known(status.state),
+        "relapses": case.relapses,
+        "relapse_sites": frozenset(case.relapse_sites),
+        "extramedullary": extramedullary,
+        "cns_involved": cns,
+        "previous_transplant": case.previous_transplant,
+        "donor": _known(case.donor),
+        "symptoms": frozenset(s.lower() for s in case.symptoms),
+        "wishes.active_treatment": case.wishes.active_treatment,
+        "wishes.clinical_trials": case.wishes.clinical_trials,
+        "region": case.region,
+        "months_since_last_treatment": status.months_since_last_treatment,
+        "remission_length_months": status.remission_length_months,
+        "drugs_received": received if history else frozenset(),
+        "last_treatment_drugs": last_drugs,
+        "best_response": best_response(history),
+        "last_response": _known(history[-1].response) if history else None,
+        "mrd": _known(status.mrd),
+        "months_from_diagnosis_to_relapse": to_relapse,
+        "age_at_diagnosis": age_at_diagnosis,
+        "reinduction_response": _reinduction_response(case),
+    }
+    return facts, unknown
+
+
+def _reinduction_response(case: Case) -> str | None:
+    """The response to the first treatment started after the first remission's treatment ended."""
+    history = chronological(case.treatments)
+    first_complete = next(
+        (t for t in history if t.response == "complete-remission" and t.ended), None
+    )
+    if first_complete is None or first_complete.ended is None:
+        return None
+    after = [t for t in history if t.started and t.started > first_complete.ended]
+    return _known(after[0].response) if after else None

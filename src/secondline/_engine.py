@@ -1,0 +1,233 @@
+"""``assess(case)``: one pure function from a valid case to its assessment.
+
+The engine knows no medicine: it derives facts, runs the compiled knowledge over them
+and gathers what each rule says, with the sources the rule cites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from secondline._assessment import (
+    DISCLAIMER,
+    Assessment,
+    DrugOut,
+    GapOut,
+    MissingOut,
+    NotSuggestedOut,
+    OptionOut,
+    PrognosticOut,
+    RemissionOut,
+    SourceOut,
+    StatusOut,
+)
+from secondline._case import Case
+from secondline._derive import derive_facts
+from secondline._facts import FACTS, FactValue, format_value
+from secondline._knowledge import PLACEHOLDER, CompiledOption, Knowledge, load_knowledge
+from secondline._schema import Citation
+from secondline._status import Status, assess_status
+
+
+def _dedupe(cites: Iterable[Citation]) -> list[Citation]:
+    return list(dict.fromkeys(cites))
+
+
+def _fill(text: str, facts: Mapping[str, FactValue]) -> str:
+    return PLACEHOLDER.sub(lambda m: format_value(FACTS[m[1]], facts.get(m[1])), text)
+
+
+def _own_sources(cites: list[Citation], facts: Mapping[str, FactValue]) -> list[Citation]:
+    disease = facts["disease"]
+    return _dedupe(c for c in cites if c.diseases is None or disease in c.diseases)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+class _Missing:
+    """Facts that were not known, and the options they would have changed."""
+
+    def __init__(self) -> None:
+        self.deciding: dict[str, set[str]] = {}
+        self.shaping: dict[str, set[str]] = {}
+
+    def note(self, option_id: str, facts: Iterable[str], deciding: bool) -> None:
+        target = self.deciding if deciding else self.shaping
+        for name in facts:
+            target.setdefault(FACTS[name].field, set()).add(option_id)
+
+    def out(self) -> list[MissingOut]:
+        fields = sorted(set(self.deciding) | set(self.shaping))
+        result = []
+        for name in fields:
+            deciding = self.deciding.get(name, set())
+            affects = sorted(deciding | self.shaping.get(name, set()))
+            labels = sorted({s.label for s in FACTS.values() if s.field == name})
+            what = " / ".join(labels)
+            why = (
+                f"Not known: {what}. It decides whether these options can be suggested."
+                if deciding
+                else f"Not known: {what}. It changes the reasons or details given for these options."
+            )
+            result.append(MissingOut(field=name, affects=affects, why=why))
+        return result
+
+
+def _evaluate_option(
+    compiled: CompiledOption,
+    facts: Mapping[str, FactValue],
+    knowledge: Knowledge,
+    line: str,
+    missing: _Missing,
+) -> OptionOut | NotSuggestedOut | None:
+    option = compiled.option
+    in_scope = facts["disease"] in option.diseases
+    if not in_scope and facts["disease"] not in option.explain_for:
+        return None
+    unknown = [name for name in compiled.facts if facts.get(name) is None]
+    for when, exclusion in compiled.exclusions:
+        if when(facts)[0] is True:
+            return NotSuggestedOut(
+                id=option.id, name=option.name, outcome="excluded",
+                reasons=[exclusion.reason], sources=_own_sources(exclusion.sources, facts),
+            )
+    if not in_scope:
+        return NotSuggestedOut(
+            id=option.id, name=option.name, outcome="not-indicated",
+            reasons=[f"The sources describe it for {', '.join(option.diseases)} only."],
+            sources=_dedupe(c for c in option.sources if c.diseases is None),
+        )
+    for when, rule in knowledge.exclusions:
+        if rule.anti_leukaemia == option.anti_leukaemia and when(facts)[0] is True:
+            return NotSuggestedOut(
+                id=option.id, name=option.name, outcome="excluded",
+                reasons=[rule.reason], sources=_dedupe(rule.sources),
+            )
+
+    truth, why = compiled.suggest(facts)
+    availability = option.availability
+    if truth is False and compiled.trial_only is not None:
+        trial_truth, trial_why = compiled.trial_only(facts)
+        if trial_truth is not False:
+            truth, why, availability = trial_truth, trial_why, "clinical-trial"
+    if truth is None:
+        missing.note(option.id, unknown, deciding=True)
+        return NotSuggestedOut(
+            id=option.id, name=option.name, outcome="undecided",
+            reasons=[f"Cannot be decided yet. {reason}" for reason in why],
+            sources=_own_sources(option.sources, facts),
+        )
+    if truth is False:
+        return NotSuggestedOut(
+            id=option.id, name=option.name, outcome="not-indicated",
+            reasons=list(dict.fromkeys(why)), sources=_own_sources(option.sources, facts),
+        )
+    missing.note(option.id, unknown, deciding=False)
+    reasons = list(dict.fromkeys(why))
+    cites = _own_sources(option.sources, facts)
+    for when_note, note in compiled.notes:
+        if when_note is None or when_note(facts)[0] is True:
+            reasons.append(_fill(note.text, facts))
+            cites.extend(note.sources)
+    drugs = {d.id: d for d in knowledge.drugs.drugs}
+    return OptionOut(
+        id=option.id, name=option.name, category=option.category,
+        availability=availability,  # type: ignore[arg-type]
+        line=line,  # type: ignore[arg-type]
+        summary=option.summary, how_given=option.how_given,
+        drugs=[DrugOut(id=d, name=drugs[d].name, atc=drugs[d].atc) for d in option.drugs],
+        reasons=reasons, sources=_dedupe(cites),
+    )
+
+
+def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
+    d = knowledge.definitions
+    cites = list(d.remission.sources)
+    if status.state in ("relapsed", "refractory"):
+        cites.extend(getattr(d, status.state))
+    if status.mrd != "unknown":
+        cites.extend(d.mrd)
+    r = status.remission
+    return StatusOut(
+        state=status.state,  # type: ignore[arg-type]
+        remission=RemissionOut(
+            blood_counts_normal=r.blood_counts_normal,
+            marrow_blasts_below_5_percent=r.marrow_blasts_below_threshold,
+            no_extramedullary_disease=r.no_extramedullary_disease,
+            in_remission=r.in_remission,
+        ),
+        mrd=status.mrd,  # type: ignore[arg-type]
+        mrd_method=status.mrd_method,  # type: ignore[arg-type]
+        months_since_last_treatment=_round(status.months_since_last_treatment),
+        remission_length_months=_round(status.remission_length_months),
+        relapses=case.relapses,
+        relapse_sites=list(case.relapse_sites),
+        reasons=list(status.reasons),
+        sources=_dedupe(cites),
+    )
+
+
+def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
+    """Assess one valid case against the knowledge base (the packaged one by default)."""
+    knowledge = knowledge or load_knowledge()
+    status = assess_status(case, knowledge.definitions)
+    facts, unknown_drugs = derive_facts(case, status, knowledge)
+    line = "first-line" if status.state == "untreated" else "later-line"
+    missing = _Missing()
+    options: list[OptionOut] = []
+    not_suggested: list[NotSuggestedOut] = []
+    for compiled in knowledge.options:
+        result = _evaluate_option(compiled, facts, knowledge, line, missing)
+        if isinstance(result, OptionOut):
+            options.append(result)
+        elif result is not None:
+            not_suggested.append(result)
+
+    prognostic = [
+        PrognosticOut(
+            id=factor.id, label=factor.label,
+            value=format_value(FACTS[factor.fact], facts.get(factor.fact)),
+            note=factor.note, sources=_dedupe(factor.sources),
+        )
+        for when, factor in knowledge.prognostic
+        if case.disease in factor.diseases and (when is None or when(facts)[0] is True)
+    ]
+    gaps = [
+        GapOut(id=gap.id, text=gap.text, sources=_dedupe(gap.sources))
+        for when, gap in knowledge.gaps
+        if when(facts)[0] is True
+    ]
+    status_out = _status_out(case, status, knowledge)
+    cited = [c.source for o in options for c in o.sources]
+    cited += [c.source for n in not_suggested for c in n.sources]
+    cited += [c.source for c in status_out.sources]
+    cited += [c.source for p in prognostic for c in p.sources]
+    cited += [c.source for g in gaps for c in g.sources]
+    today = case.judged_on()
+    sources: list[SourceOut] = []
+    warnings = [
+        f"The drug name '{name}' is not in the knowledge base; it is kept as written and "
+        "plays no part in the options."
+        for name in unknown_drugs
+    ]
+    for source_id in dict.fromkeys(cited):
+        s = knowledge.sources[source_id]
+        overdue = None if s.next_review_due is None else s.next_review_due < today
+        sources.append(SourceOut(
+            id=s.id, title=s.title, publisher=s.publisher, url=s.url,
+            last_reviewed=s.last_reviewed, next_review_due=s.next_review_due,
+            review_overdue=overdue,
+        ))
+        if overdue:
+            warnings.append(
+                f"{s.publisher}, '{s.title}', was due for review on "
+                f"{s.next_review_due}; check that what it says still holds."
+            )
+    return Assessment(
+        case_id=case.id, disease=case.disease, as_of=today, line=line,  # type: ignore[arg-type]
+        status=status_out, options=options, not_suggested=not_suggested,
+        missing=missing.out(), prognostic_factors=prognostic, gaps=gaps,
+        warnings=warnings, sources=sources, disclaimer=DISCLAIMER,
+    )

@@ -1,0 +1,292 @@
+"""Loading the knowledge base: read every file, check it as a whole, compile it once.
+
+Every problem found is collected, named by file and rule, and raised together as one
+``KnowledgeError``, so an author fixes a whole batch in one pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from secondline._conditions import Compiled, Condition, check, compile_condition, facts_used, walk
+from secondline._conditions import Leaf as _Leaf
+from secondline._errors import KnowledgeError
+from secondline._facts import FACTS
+from secondline._schema import (
+    Citation,
+    Definitions,
+    DrugsFile,
+    Exclusion,
+    Note,
+    Option,
+    RulesFile,
+    Source,
+    SourcesFile,
+)
+
+KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
+#: ``{fact}`` in a note's text is replaced by the fact's value in words
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
+_M = TypeVar("_M", bound=BaseModel)
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class CompiledOption:
+    option: Option
+    suggest: Compiled
+    trial_only: Compiled | None
+    exclusions: tuple[tuple[Compiled, Exclusion], ...]
+    notes: tuple[tuple[Compiled | None, Note], ...]
+    facts: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The checked, compiled knowledge base. Build it with ``load_knowledge``."""
+
+    sources: dict[str, Source]
+    drugs: DrugsFile
+    definitions: Definitions
+    rules: RulesFile
+    options: tuple[CompiledOption, ...]
+    #: lower-case drug, brand or regimen name -> canonical drug ids
+    drug_names: dict[str, tuple[str, ...]]
+    exclusions: tuple[tuple[Compiled, Any], ...] = field(default=())
+    gaps: tuple[tuple[Compiled, Any], ...] = field(default=())
+    prognostic: tuple[tuple[Compiled | None, Any], ...] = field(default=())
+    root: Path = KNOWLEDGE_DIR
+
+    def option(self, option_id: str) -> Option:
+        for compiled in self.options:
+            if compiled.option.id == option_id:
+                return compiled.option
+        raise KeyError(option_id)
+
+    def canonical_drugs(self, name: str) -> tuple[str, ...]:
+        """Drug ids for a name as a team may write it; empty if unknown."""
+        return self.drug_names.get(name.strip().lower(), ())
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.lines.append(f"{where}: {message}")
+
+
+def _read(path: Path, model: type[_M], problems: _Problems) -> _M | None:
+    where = path.name if path.parent == KNOWLEDGE_DIR else f"{path.parent.name}/{path.name}"
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    except (OSError, yaml.YAMLError) as exc:
+        problems.add(where, f"cannot be read: {exc}")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = ".".join(str(part) for part in error["loc"])
+            problems.add(where, f"{loc}: {error['msg']}")
+        return None
+
+
+def _check_citations(
+    where: str, cites: Iterable[Citation], sources: dict[str, Source], problems: _Problems
+) -> None:
+    for cite in cites:
+        source = sources.get(cite.source)
+        if source is None:
+            problems.add(where, f"unknown source '{cite.source}'")
+        elif cite.section not in source.sections:
+            problems.add(where, f"'{cite.source}' has no section '{cite.section}'")
+
+
+def _check_condition(
+    where: str, cond: Condition, drug_ids: set[str], problems: _Problems
+) -> Compiled | None:
+    found = check(cond)
+    for node in walk(cond):
+        if (
+            isinstance(node, _Leaf)
+            and node.fact in FACTS
+            and FACTS[node.fact].drug_set
+            and node.contains is not None
+            and node.contains not in drug_ids
+        ):
+            found.append(f"'{node.fact}' tests an unknown drug '{node.contains}'")
+    for message in found:
+        problems.add(where, message)
+    return None if found else compile_condition(cond)
+
+
+def _drug_index(drugs: DrugsFile, problems: _Problems) -> dict[str, tuple[str, ...]]:
+    index: dict[str, tuple[str, ...]] = {}
+    ids = {drug.id for drug in drugs.drugs}
+
+    def put(name: str, target: tuple[str, ...], where: str) -> None:
+        key = name.strip().lower()
+        if key in index and index[key] != target:
+            problems.add("drugs.yaml", f"{where}: the name '{name}' is already used")
+        index[key] = target
+
+    for drug in drugs.drugs:
+        for name in [drug.id, drug.name, *drug.brands, *drug.also_called]:
+            put(name, (drug.id,), drug.id)
+    for regimen in drugs.regimens:
+        for unknown in sorted(set(regimen.drugs) - ids):
+            problems.add("drugs.yaml", f"{regimen.id}: unknown drug '{unknown}'")
+        for name in regimen.names:
+            put(name, tuple(regimen.drugs), regimen.id)
+    return index
+
+
+def _compile_option(
+    option: Option, where: str, sources: dict[str, Source], drug_ids: set[str],
+    problems: _Problems,
+) -> CompiledOption | None:
+    _check_citations(where, option.sources, sources, problems)
+    for unknown in sorted(set(option.drugs) - drug_ids):
+        problems.add(where, f"unknown drug '{unknown}'")
+    for need in option.needs:
+        if need not in FACTS:
+            problems.add(where, f"needs an unknown fact '{need}'")
+    suggest = _check_condition(f"{where} suggest_when", option.suggest_when, drug_ids, problems)
+    trial = None
+    if option.trial_only_when is not None:
+        trial = _check_condition(
+            f"{where} trial_only_when", option.trial_only_when, drug_ids, problems
+        )
+    exclusions: list[tuple[Compiled, Exclusion]] = []
+    for i, exclusion in enumerate(option.not_when):
+        _check_citations(f"{where} not_when[{i}]", exclusion.sources, sources, problems)
+        compiled = _check_condition(f"{where} not_when[{i}]", exclusion.when, drug_ids, problems)
+        if compiled:
+            exclusions.append((compiled, exclusion))
+    notes: list[tuple[Compiled | None, Note]] = []
+    for i, note in enumerate(option.notes):
+        _check_citations(f"{where} notes[{i}]", note.sources, sources, problems)
+        for name in PLACEHOLDER.findall(note.text):
+            if name not in FACTS:
+                problems.add(f"{where} notes[{i}]", f"the text names an unknown fact '{{{name}}}'")
+        when = None
+        if note.when is not None:
+            when = _check_condition(f"{where} notes[{i}]", note.when, drug_ids, problems)
+        notes.append((when, note))
+    if not option.cases:
+        problems.add(where, "has no example cases")
+    else:
+        outcomes = {case.expect for case in option.cases}
+        if not outcomes & {"suggested", "clinical-trial"}:
+            problems.add(where, "has no example case where it is suggested")
+        if not outcomes & {"excluded", "not-indicated", "undecided"}:
+            problems.add(where, "has no example case where it is not suggested")
+    if suggest is None:
+        return None
+    used = facts_used(option.suggest_when)
+    for cond in [option.trial_only_when, *(e.when for e in option.not_when)]:
+        if cond is not None:
+            used |= facts_used(cond)
+    return CompiledOption(
+        option, suggest, trial, tuple(exclusions), tuple(notes), frozenset(used | set(option.needs))
+    )
+
+
+def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[str]]:
+    """Load and check everything; return the knowledge (if usable) and every problem."""
+    problems = _Problems()
+    sources_file = _read(root / "sources.yaml", SourcesFile, problems)
+    drugs = _read(root / "drugs.yaml", DrugsFile, problems)
+    definitions = _read(root / "definitions.yaml", Definitions, problems)
+    rules = _read(root / "rules.yaml", RulesFile, problems)
+    sources = {s.id: s for s in sources_file.sources} if sources_file else {}
+    if sources_file and len(sources) != len(sources_file.sources):
+        problems.add("sources.yaml", "duplicate source id")
+    drug_ids = {d.id for d in drugs.drugs} if drugs else set()
+    drug_names = _drug_index(drugs, problems) if drugs else {}
+    if drugs:
+        for drug in drugs.drugs:
+            _check_citations(f"drugs.yaml {drug.id}", drug.sources, sources, problems)
+        for regimen in drugs.regimens:
+            _check_citations(f"drugs.yaml {regimen.id}", regimen.sources, sources, problems)
+    if definitions:
+        for name in ("relapsed", "refractory", "mrd"):
+            _check_citations(f"definitions.yaml {name}", getattr(definitions, name), sources,
+                             problems)
+        _check_citations("definitions.yaml remission", definitions.remission.sources, sources,
+                         problems)
+
+    compiled_options: list[CompiledOption] = []
+    seen: dict[str, str] = {}
+    for path in sorted((root / "options").glob("*.yaml")):
+        option = _read(path, Option, problems)
+        if option is None:
+            continue
+        where = f"options/{path.name} [{option.id}]"
+        if option.id in seen:
+            problems.add(where, f"duplicate option id, also in {seen[option.id]}")
+        seen[option.id] = path.name
+        if path.stem != option.id:
+            problems.add(where, "the file name must be the option id")
+        compiled = _compile_option(option, where, sources, drug_ids, problems)
+        if compiled:
+            compiled_options.append(compiled)
+
+    exclusions: list[tuple[Compiled, Any]] = []
+    gaps: list[tuple[Compiled, Any]] = []
+    prognostic: list[tuple[Compiled | None, Any]] = []
+    if rules:
+        for rule in rules.exclusions:
+            where = f"rules.yaml exclusions [{rule.id}]"
+            _check_citations(where, rule.sources, sources, problems)
+            if (compiled_rule := _check_condition(where, rule.when, drug_ids, problems)):
+                exclusions.append((compiled_rule, rule))
+        for gap in rules.gaps:
+            where = f"rules.yaml gaps [{gap.id}]"
+            _check_citations(where, gap.sources, sources, problems)
+            if (compiled_gap := _check_condition(where, gap.when, drug_ids, problems)):
+                gaps.append((compiled_gap, gap))
+        for factor in rules.prognostic_factors:
+            where = f"rules.yaml prognostic_factors [{factor.id}]"
+            _check_citations(where, factor.sources, sources, problems)
+            if factor.fact not in FACTS:
+                problems.add(where, f"unknown fact '{factor.fact}'")
+            when = None
+            if factor.when is not None:
+                when = _check_condition(where, factor.when, drug_ids, problems)
+            prognostic.append((when, factor))
+
+    if not (sources_file and drugs and definitions and rules):
+        return None, problems.lines
+    compiled_options.sort(key=lambda c: (c.option.rank, c.option.id))
+    knowledge = Knowledge(
+        sources=sources,
+        drugs=drugs,
+        definitions=definitions,
+        rules=rules,
+        options=tuple(compiled_options),
+        drug_names=drug_names,
+        exclusions=tuple(exclusions),
+        gaps=tuple(gaps),
+        prognostic=tuple(prognostic),
+        root=root,
+    )
+    return knowledge, problems.lines
+
+
+@functools.lru_cache(maxsize=4)
+def load_knowledge(root: Path = KNOWLEDGE_DIR) -> Knowledge:
+    """The knowledge base, checked and compiled; raises ``KnowledgeError`` listing every problem."""
+    knowledge, problems = check_knowledge(root)
+    if problems or knowledge is None:
+        raise KnowledgeError(problems or ["the knowledge base could not be loaded"])
+    return knowledge

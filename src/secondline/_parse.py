@@ -1,0 +1,91 @@
+"""Reading a case from YAML or JSON text, with one plain line per problem, naming the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from secondline._case import Case
+from secondline._errors import CaseError
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _messages(error: Any) -> list[str]:
+    where = _path(tuple(error["loc"]))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return [f"{where}: unknown field"]
+    if kind == "missing":
+        return [f"{where}: required"]
+    message = str(error["msg"])
+    if kind == "value_error":
+        # our own cross-field checks say "field: problem"; one error may hold several
+        message = message.removeprefix("Value error, ")
+        return [f"{where}.{part}" if where else part for part in message.split("; ")]
+    got = error.get("input")
+    shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+    return [f"{where or 'case'}: {message[0].lower()}{message[1:]}{shown}"]
+
+
+def parse_case(data: Any, as_of: dt.date | None = None) -> Case:
+    """Validate a mapping as a case. ``as_of`` overrides the case's own; today if neither."""
+    if not isinstance(data, dict):
+        raise CaseError(["case: must be a mapping of fields (a YAML or JSON object)"])
+    data = dict(data)
+    if as_of is not None:
+        data["as_of"] = as_of
+    elif data.get("as_of") is None:
+        data["as_of"] = dt.date.today()
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        problems = [line for error in exc.errors() for line in _messages(error)]
+        raise CaseError(problems) from None
+
+
+def load_text(text: str, name: str = "case") -> Any:
+    """Parse YAML or JSON (JSON is YAML) text, reporting where it breaks."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CaseError([f"{name}: not valid YAML or JSON{where}"]) from None
+
+
+def read_case(source: str, as_of: dt.date | None = None) -> Case:
+    """Read a case from a file path, or from standard input when ``source`` is ``-``."""
+    if source == "-":
+        text, name = sys.stdin.read(), "standard input"
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CaseError([f"{source}: no such file"]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CaseError([f"{source}: cannot be read ({exc.__class__.__name__})"]) from None
+        name = source
+    return parse_case(load_text(text, name), as_of)
+
+
+def case_json_schema() -> dict[str, Any]:
+    """The case format as JSON Schema."""
+    schema = Case.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "secondline case"
+    return schema
+

@@ -1,0 +1,123 @@
+"""The readable terminal report of an assessment (rich)."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from secondline._assessment import Assessment, SourceOut
+from secondline._schema import Citation
+
+_MARK = {True: "[green]✔ yes[/]", False: "[red]✘ no[/]", None: "[yellow]? not known[/]"}
+_CATEGORY_TITLES = {
+    "chemotherapy": "Chemotherapy",
+    "immunotherapy": "Immunotherapy and antibodies",
+    "car-t": "CAR T-cell therapy",
+    "targeted": "Targeted drugs",
+    "stem-cell-transplant": "Stem cell transplant",
+    "radiotherapy": "Radiotherapy",
+    "cns-directed": "Brain and spinal cord (CNS)",
+    "supportive": "Supportive care",
+    "clinical-trial": "Clinical trials",
+    "symptom-control": "Symptom control",
+}
+
+
+def _cite(cites: list[Citation]) -> str:
+    return "; ".join(f"{c.source} › {c.section}" for c in cites)
+
+
+def _status(a: Assessment) -> Panel:
+    s, r = a.status, a.status.remission
+    table = Table.grid(padding=(0, 2))
+    table.add_row("Blood counts normal", _MARK[r.blood_counts_normal])
+    table.add_row("Marrow blasts below 5%", _MARK[r.marrow_blasts_below_5_percent])
+    table.add_row("No leukaemia outside the marrow", _MARK[r.no_extramedullary_disease])
+    table.add_row("[bold]In remission[/]", _MARK[r.in_remission])
+    facts = [f"MRD: {s.mrd}" + (f" ({s.mrd_method})" if s.mrd_method else "")]
+    if s.months_since_last_treatment is not None:
+        facts.append(f"months since last treatment: {s.months_since_last_treatment}")
+    if s.remission_length_months is not None:
+        facts.append(f"last remission: {s.remission_length_months} months")
+    if s.relapses is not None:
+        facts.append(f"relapses: {s.relapses}")
+    if s.relapse_sites:
+        facts.append(f"sites: {', '.join(s.relapse_sites)}")
+    reasons = Text("\n".join(f"• {reason}" for reason in s.reasons), style="dim")
+    title = f"Disease status: [bold]{s.state.upper()}[/]"
+    return Panel(Group(table, Text(" · ".join(facts)), reasons), title=title, title_align="left")
+
+
+def _options(a: Assessment) -> list[Panel]:
+    panels = []
+    ordered = sorted(a.options, key=lambda o: list(_CATEGORY_TITLES).index(o.category))
+    for category, group in groupby(ordered, key=lambda o: o.category):
+        lines: list[str] = []
+        for option in group:
+            badge = " [magenta](clinical trial only)[/]" if option.availability != "standard" else ""
+            lines.append(f"[bold cyan]{escape(option.name)}[/]{badge}  [dim]{option.id}[/]")
+            lines.append(f"  {escape(option.summary)}")
+            if option.how_given:
+                lines.append(f"  [italic]How it is given:[/] {escape(option.how_given)}")
+            lines += [f"  [green]•[/] {escape(reason)}" for reason in option.reasons]
+            lines.append(f"  [dim]Sources: {escape(_cite(option.sources))}[/]")
+        panels.append(Panel("\n".join(lines), title=_CATEGORY_TITLES[category], title_align="left"))
+    return panels
+
+
+def _not_suggested(a: Assessment) -> Table:
+    table = Table(title="Not suggested, and why", title_justify="left", expand=True)
+    table.add_column("Option")
+    table.add_column("Outcome")
+    table.add_column("Why")
+    for entry in a.not_suggested:
+        table.add_row(entry.id, entry.outcome, escape(" ".join(entry.reasons)))
+    return table
+
+
+def _sources(sources: list[SourceOut]) -> Table:
+    table = Table(title="Sources", title_justify="left", expand=True)
+    for column in ("id", "Publisher and title", "Last reviewed", "Review due"):
+        table.add_column(column, overflow="fold")
+    for s in sources:
+        due = str(s.next_review_due or "not given")
+        if s.review_overdue:
+            due = f"[red]{due} (overdue)[/]"
+        table.add_row(s.id, escape(f"{s.publisher}: {s.title}\n{s.url}"),
+                      str(s.last_reviewed or "not given"), due)
+    return table
+
+
+def render(a: Assessment, console: Console) -> None:
+    who = f"Case {a.case_id}" if a.case_id else "Case"
+    console.rule(f"[bold]secondline[/] · {escape(who)} · {a.disease} · as of {a.as_of}")
+    console.print(_status(a))
+    if a.options:
+        console.print(f"[bold]Options to discuss ({a.line})[/]")
+        for panel in _options(a):
+            console.print(panel)
+    else:
+        console.print("[bold]No options to discuss are described by the sources for this case.[/]")
+    if a.not_suggested:
+        console.print(_not_suggested(a))
+    if a.missing:
+        console.print("[bold]Missing information that would change the options[/]")
+        for m in a.missing:
+            console.print(f"  [yellow]?[/] [bold]{m.field}[/] → {', '.join(m.affects)}: {escape(m.why)}")
+    if a.prognostic_factors:
+        console.print("[bold]Prognostic factors[/]")
+        for p in a.prognostic_factors:
+            console.print(f"  • {escape(p.label)}: [bold]{escape(p.value)}[/] [dim]— {escape(p.note)}[/]")
+    if a.gaps:
+        console.print("[bold]Where the sources are silent[/]")
+        for gap in a.gaps:
+            console.print(f"  • {escape(gap.text)} [dim]({escape(_cite(gap.sources))})[/]")
+    for warning in a.warnings:
+        console.print(f"[bold yellow]Warning:[/] {escape(warning)}")
+    console.print(_sources(a.sources))
+    console.print(Panel(escape(a.disclaimer), style="dim"))

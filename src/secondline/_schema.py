@@ -1,0 +1,181 @@
+"""The shapes of the knowledge files, validated by pydantic when they load."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from secondline._case import Disease
+from secondline._conditions import Condition
+
+Category = Literal[
+    "chemotherapy",
+    "immunotherapy",
+    "car-t",
+    "targeted",
+    "stem-cell-transplant",
+    "radiotherapy",
+    "cns-directed",
+    "supportive",
+    "clinical-trial",
+    "symptom-control",
+]
+Outcome = Literal["suggested", "clinical-trial", "excluded", "not-indicated", "undecided"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Strict):
+    """A source id from sources.yaml and a section heading on that page.
+
+    ``diseases`` limits a citation to cases of those diseases (an option shared by ALL
+    and HCL cites each disease's own page).
+    """
+
+    source: str
+    section: str
+    diseases: tuple[Literal["B-ALL", "T-ALL", "HCL"], ...] | None = Field(default=None, exclude=True)
+
+
+class Source(_Strict):
+    id: str
+    publisher: str
+    title: str
+    url: str
+    #: as printed on the page; None where the page gives none
+    last_reviewed: dt.date | None
+    next_review_due: dt.date | None
+    region: Literal["UK", "CA"]
+    helpline: str | None = None
+    note: str | None = None
+    sections: list[str] = Field(min_length=1)
+
+
+class SourcesFile(_Strict):
+    format: Literal[1]
+    sources: list[Source]
+
+
+class Drug(_Strict):
+    id: str
+    name: str
+    brands: list[str] = Field(default_factory=list)
+    also_called: list[str] = Field(default_factory=list)
+    drug_class: str = Field(alias="class")
+    atc: str = Field(pattern=r"^[A-Z]\d\d[A-Z][A-Z](\d\d)?$")
+    targets: list[Literal["CD19", "CD20", "CD22", "BCR-ABL1"]] = Field(default_factory=list)
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Regimen(_Strict):
+    id: str
+    names: list[str] = Field(min_length=1)
+    drugs: list[str] = Field(min_length=1)
+    sources: list[Citation] = Field(min_length=1)
+
+
+class DrugsFile(_Strict):
+    format: Literal[1]
+    drugs: list[Drug]
+    regimens: list[Regimen] = Field(default_factory=list)
+
+
+class Note(_Strict):
+    """Words added to an option's reasons when ``when`` holds (always, if no ``when``)."""
+
+    when: Condition | None = None
+    text: str
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Exclusion(_Strict):
+    """A reason an option is not suggested, with the page that says so."""
+
+    when: Condition
+    reason: str
+    sources: list[Citation] = Field(min_length=1)
+
+
+class ExampleCase(_Strict):
+    """A worked example kept beside the rule and run by pytest."""
+
+    name: str
+    case: dict[str, Any]
+    expect: Outcome
+    reason_includes: str | None = None
+
+
+class Option(_Strict):
+    id: str
+    name: str
+    category: Category
+    diseases: list[Disease] = Field(min_length=1)
+    #: other diseases for which it is listed as not suggested, with the reason
+    explain_for: list[Disease] = Field(default_factory=list)
+    summary: str
+    how_given: str | None = None
+    drugs: list[str] = Field(default_factory=list)
+    targets: list[Literal["CD19", "CD20", "CD22", "BCR-ABL1"]] = Field(default_factory=list)
+    anti_leukaemia: bool
+    #: clinical-trial: only ever within a trial; trial_only_when can also make it so
+    availability: Literal["standard", "clinical-trial"] = "standard"
+    rank: int
+    suggest_when: Condition
+    trial_only_when: Condition | None = None
+    not_when: list[Exclusion] = Field(default_factory=list)
+    needs: list[str] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    sources: list[Citation] = Field(min_length=1)
+    cases: list[ExampleCase] = Field(default_factory=list)
+
+
+class GlobalExclusion(Exclusion):
+    """An exclusion that applies to every option with ``anti_leukaemia`` set as given."""
+
+    id: str
+    anti_leukaemia: bool
+
+
+class Gap(_Strict):
+    """A place where the sources are silent, said aloud when ``when`` holds."""
+
+    id: str
+    when: Condition
+    text: str
+    sources: list[Citation] = Field(min_length=1)
+
+
+class PrognosticFactor(_Strict):
+    id: str
+    label: str
+    fact: str
+    diseases: list[Disease] = Field(min_length=1)
+    when: Condition | None = None
+    note: str
+    sources: list[Citation] = Field(min_length=1)
+
+
+class RemissionCriteria(_Strict):
+    marrow_blasts_below_percent: float = Field(gt=0, le=100)
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Definitions(_Strict):
+    """What remission, relapse and refractory mean, with where the sources say so."""
+
+    format: Literal[1]
+    remission: RemissionCriteria
+    relapsed: list[Citation] = Field(min_length=1)
+    refractory: list[Citation] = Field(min_length=1)
+    mrd: list[Citation] = Field(min_length=1)
+
+
+class RulesFile(_Strict):
+    format: Literal[1]
+    exclusions: list[GlobalExclusion] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list)
+    prognostic_factors: list[PrognosticFactor] = Field(default_factory=list)
