@@ -30,7 +30,8 @@ from secondline._status import Status, assess_status
 
 
 def _dedupe(cites: Iterable[Citation]) -> list[Citation]:
-    return list(dict.fromkeys(cites))
+    """Each (source, section) once, in first-cited order."""
+    return list({(c.source, c.section): c for c in reversed(list(cites))}.values())[::-1]
 
 
 def _fill(text: str, facts: Mapping[str, FactValue]) -> str:
@@ -150,6 +151,7 @@ def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
     if status.mrd != "unknown":
         cites.extend(d.mrd)
     r = status.remission
+    cites = [c for c in cites if c.diseases is None or case.disease in c.diseases]
     return StatusOut(
         state=status.state,  # type: ignore[arg-type]
         remission=RemissionOut(
