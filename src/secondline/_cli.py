@@ -39,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     assess = commands.add_parser("assess", help="assess one case (YAML or JSON)")
-    assess.add_argument("case", metavar="CASE", help="path to the case file, or - for standard input")
+    assess.add_argument(
+        "case", metavar="CASE", help="path to the case file, or - for standard input"
+    )
     assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
     assess.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
 
@@ -47,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser("sources", help="list the sources behind the knowledge")
     sources.add_argument("--json", action="store_true", help="print as JSON")
-    sources.add_argument("--as-of", type=_date, metavar="DATE", help="judge review dates at this date")
+    sources.add_argument(
+        "--as-of", type=_date, metavar="DATE", help="judge review dates at this date"
+    )
 
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
@@ -85,24 +89,25 @@ def _sources(args: argparse.Namespace) -> int:
     from secondline._knowledge import load_knowledge
 
     today = args.as_of or dt.date.today()
-    rows = []
-    for s in load_knowledge().sources.values():
-        overdue = None if s.next_review_due is None else s.next_review_due < today
-        rows.append({
-            "id": s.id, "publisher": s.publisher, "title": s.title, "url": s.url,
-            "last_reviewed": s.last_reviewed.isoformat() if s.last_reviewed else None,
-            "next_review_due": s.next_review_due.isoformat() if s.next_review_due else None,
-            "review_overdue": overdue,
-        })
+    sources = list(load_knowledge().sources.values())
+    overdue = {
+        s.id: None if s.next_review_due is None else s.next_review_due < today for s in sources
+    }
     if args.json:
+        rows = [
+            {**s.model_dump(mode="json", include={"id", "publisher", "title", "url",
+                                                  "last_reviewed", "next_review_due"}),
+             "review_overdue": overdue[s.id]}
+            for s in sources
+        ]
         print(json.dumps(rows, indent=2))
         return 0
-    for row in rows:
-        status = {True: "REVIEW OVERDUE", False: "in date", None: "no review date given"}
-        print(f"{row['id']}: {row['publisher']}, {row['title']}")
-        print(f"    {row['url']}")
-        print(f"    last reviewed {row['last_reviewed'] or 'not given'}; next review due "
-              f"{row['next_review_due'] or 'not given'} ({status[row['review_overdue']]})")
+    words = {True: "REVIEW OVERDUE", False: "in date", None: "no review date given"}
+    for s in sources:
+        print(f"{s.id}: {s.publisher}, {s.title}")
+        print(f"    {s.url}")
+        print(f"    last reviewed {s.last_reviewed or 'not given'}; next review due "
+              f"{s.next_review_due or 'not given'} ({words[overdue[s.id]]})")
     return 0
 
 

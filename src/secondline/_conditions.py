@@ -28,6 +28,8 @@ from secondline._facts import FACTS, FactValue, describe
 Truth: TypeAlias = bool | None
 #: A compiled condition: facts -> (truth, the plain-English reasons behind it).
 Compiled: TypeAlias = Callable[[Mapping[str, FactValue]], tuple[Truth, tuple[str, ...]]]
+#: The same without the reasons, for rules whose words are their own.
+TruthOnly: TypeAlias = Callable[[Mapping[str, FactValue]], Truth]
 
 _OPS = ("is", "in", "lt", "le", "gt", "ge", "eq", "contains", "known")
 _NUMERIC_OPS = {"lt", "le", "gt", "ge", "eq"}
@@ -146,6 +148,44 @@ def compile_condition(cond: Condition) -> Compiled:
     return _relabel(inner, cond.reason, cond.unmet)
 
 
+def compile_truth(cond: Condition) -> TruthOnly:
+    """A lean closure for where only the truth matters (exclusions, notes, gaps)."""
+    if isinstance(cond, Leaf):
+        name, op = cond.fact, cond.op
+        if op == "known":
+            wanted = bool(cond.known)
+            return lambda facts: (facts.get(name) is not None) == wanted
+        test = _test(op, cond.operand(op))
+
+        def leaf(facts: Mapping[str, FactValue]) -> Truth:
+            value = facts.get(name)
+            return None if value is None else test(value)
+
+        return leaf
+    if isinstance(cond, Not):
+        part = compile_truth(cond.not_)
+
+        def negate(facts: Mapping[str, FactValue]) -> Truth:
+            truth = part(facts)
+            return None if truth is None else not truth
+
+        return negate
+    parts = [compile_truth(c) for c in (cond.all if isinstance(cond, All) else cond.any)]
+    decisive = not isinstance(cond, All)  # any: True decides; all: False decides
+
+    def combine(facts: Mapping[str, FactValue]) -> Truth:
+        unknown = False
+        for part in parts:
+            truth = part(facts)
+            if truth is None:
+                unknown = True
+            elif truth is decisive:
+                return decisive
+        return None if unknown else not decisive
+
+    return combine
+
+
 def _relabel(inner: Compiled, reason: str | None, unmet: str | None) -> Compiled:
     def run(facts: Mapping[str, FactValue]) -> tuple[Truth, tuple[str, ...]]:
         truth, why = inner(facts)
@@ -184,12 +224,20 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
 
         return run_known
     test = _test(op, leaf.operand(op))
+    unknown = (describe(spec, None),)
+    # Words for discrete values are worked out once; numbers vary, so are said each time.
+    said: dict[FactValue, tuple[str, ...]] = {}
 
     def run(facts: Mapping[str, FactValue]) -> tuple[Truth, tuple[str, ...]]:
         value = facts.get(name)
         if value is None:
-            return None, (describe(spec, None),)
-        return test(value), (describe(spec, value),)
+            return None, unknown
+        if isinstance(value, float):
+            return test(value), (describe(spec, value),)
+        words = said.get(value)
+        if words is None:
+            words = said[value] = (describe(spec, value),)
+        return test(value), words
 
     return run
 
@@ -248,6 +296,8 @@ def condition_in_words(cond: Condition, depth: int = 0) -> str:
             "contains": "includes", "known": "is known" if cond.known else "is not known",
         }[op]
         operand = "" if op == "known" else " " + _operand_text(cond.operand(op))
+        if op in _NUMERIC_OPS and FACTS[cond.fact].unit:
+            operand += f" {FACTS[cond.fact].unit}"
         return f"{pad}- {FACTS[cond.fact].label} {words}{operand}{label}"
     if isinstance(cond, Not):
         return f"{pad}- not:{label}\n" + condition_in_words(cond.not_, depth + 1)

@@ -7,6 +7,7 @@ and gathers what each rule says, with the sources the rule cites.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 from secondline._assessment import (
     DISCLAIMER,
@@ -25,22 +26,40 @@ from secondline._case import Case
 from secondline._derive import derive_facts
 from secondline._facts import FACTS, FactValue, format_value
 from secondline._knowledge import PLACEHOLDER, CompiledOption, Knowledge, load_knowledge
-from secondline._schema import Citation
+from secondline._schema import Citation, Option
 from secondline._status import Status, assess_status
 
 
 def _dedupe(cites: Iterable[Citation]) -> list[Citation]:
     """Each (source, section) once, in first-cited order."""
-    return list({(c.source, c.section): c for c in reversed(list(cites))}.values())[::-1]
+    seen: dict[tuple[str, str], Citation] = {}
+    for c in cites:
+        seen.setdefault((c.source, c.section), c)
+    return list(seen.values())
+
+
+# (id of a knowledge-owned citation list, disease) -> (that list, its citations for the disease)
+_CITED: dict[tuple[int, str], tuple[list[Citation], list[Citation]]] = {}
+
+
+def _own_sources(cites: list[Citation], disease: str) -> list[Citation]:
+    """The citations of a knowledge list that belong to this disease, each once.
+
+    Knowledge lists live as long as the loaded knowledge, so the answer is kept; the
+    stored list is compared by identity so a reused id can never return stale answers.
+    """
+    key = (id(cites), disease)
+    hit = _CITED.get(key)
+    if hit is None or hit[0] is not cites:
+        hit = _CITED[key] = (
+            cites, _dedupe(c for c in cites if c.diseases is None or disease in c.diseases)
+        )
+    return list(hit[1])
 
 
 def _fill(text: str, facts: Mapping[str, FactValue]) -> str:
+    """Put fact values, in words, where a note names them as ``{fact}``."""
     return PLACEHOLDER.sub(lambda m: format_value(FACTS[m[1]], facts.get(m[1])), text)
-
-
-def _own_sources(cites: list[Citation], facts: Mapping[str, FactValue]) -> list[Citation]:
-    disease = facts["disease"]
-    return _dedupe(c for c in cites if c.diseases is None or disease in c.diseases)
 
 
 def _round(value: float | None) -> float | None:
@@ -70,10 +89,22 @@ class _Missing:
             why = (
                 f"Not known: {what}. It decides whether these options can be suggested."
                 if deciding
-                else f"Not known: {what}. It changes the reasons or details given for these options."
+                else f"Not known: {what}. It changes the reasons or details given for these "
+                "options."
             )
             result.append(MissingOut(field=name, affects=affects, why=why))
         return result
+
+
+def _not_suggested(
+    option: Option,
+    outcome: Literal["excluded", "not-indicated", "undecided"],
+    reasons: list[str],
+    sources: list[Citation],
+) -> NotSuggestedOut:
+    return NotSuggestedOut(
+        id=option.id, name=option.name, outcome=outcome, reasons=reasons, sources=sources
+    )
 
 
 def _evaluate_option(
@@ -84,28 +115,22 @@ def _evaluate_option(
     missing: _Missing,
 ) -> OptionOut | NotSuggestedOut | None:
     option = compiled.option
-    in_scope = facts["disease"] in option.diseases
-    if not in_scope and facts["disease"] not in option.explain_for:
+    disease = str(facts["disease"])
+    in_scope = disease in option.diseases
+    if not in_scope and disease not in option.explain_for:
         return None
-    unknown = [name for name in compiled.facts if facts.get(name) is None]
     for when, exclusion in compiled.exclusions:
-        if when(facts)[0] is True:
-            return NotSuggestedOut(
-                id=option.id, name=option.name, outcome="excluded",
-                reasons=[exclusion.reason], sources=_own_sources(exclusion.sources, facts),
-            )
+        if when(facts) is True:
+            return _not_suggested(option, "excluded", [exclusion.reason],
+                                  _own_sources(exclusion.sources, disease))
     if not in_scope:
-        return NotSuggestedOut(
-            id=option.id, name=option.name, outcome="not-indicated",
-            reasons=[f"The sources describe it for {', '.join(option.diseases)} only."],
-            sources=_dedupe(c for c in option.sources if c.diseases is None),
-        )
+        reason = f"The sources describe it for {', '.join(option.diseases)} only."
+        return _not_suggested(option, "not-indicated", [reason],
+                              _own_sources(option.sources, "any"))
     for when, rule in knowledge.exclusions:
-        if rule.anti_leukaemia == option.anti_leukaemia and when(facts)[0] is True:
-            return NotSuggestedOut(
-                id=option.id, name=option.name, outcome="excluded",
-                reasons=[rule.reason], sources=_dedupe(rule.sources),
-            )
+        if rule.anti_leukaemia == option.anti_leukaemia and when(facts) is True:
+            return _not_suggested(option, "excluded", [rule.reason],
+                                  _own_sources(rule.sources, disease))
 
     truth, why = compiled.suggest(facts)
     availability = option.availability
@@ -113,30 +138,27 @@ def _evaluate_option(
         trial_truth, trial_why = compiled.trial_only(facts)
         if trial_truth is not False:
             truth, why, availability = trial_truth, trial_why, "clinical-trial"
+    if truth is False:
+        return _not_suggested(option, "not-indicated", list(dict.fromkeys(why)),
+                              _own_sources(option.sources, disease))
+    unknown = [name for name in compiled.facts if facts.get(name) is None]
     if truth is None:
         missing.note(option.id, unknown, deciding=True)
-        return NotSuggestedOut(
-            id=option.id, name=option.name, outcome="undecided",
-            reasons=[f"Cannot be decided yet. {reason}" for reason in why],
-            sources=_own_sources(option.sources, facts),
-        )
-    if truth is False:
-        return NotSuggestedOut(
-            id=option.id, name=option.name, outcome="not-indicated",
-            reasons=list(dict.fromkeys(why)), sources=_own_sources(option.sources, facts),
-        )
+        return _not_suggested(option, "undecided",
+                              [f"Cannot be decided yet. {reason}" for reason in why],
+                              _own_sources(option.sources, disease))
     missing.note(option.id, unknown, deciding=False)
     reasons = list(dict.fromkeys(why))
-    cites = _own_sources(option.sources, facts)
+    cites = _own_sources(option.sources, disease)
     for when_note, note in compiled.notes:
-        if when_note is None or when_note(facts)[0] is True:
+        if when_note is None or when_note(facts) is True:
             reasons.append(_fill(note.text, facts))
-            cites.extend(note.sources)
-    drugs = {d.id: d for d in knowledge.drugs.drugs}
+            cites.extend(_own_sources(note.sources, disease))
+    drugs = knowledge.drug_by_id
     return OptionOut(
         id=option.id, name=option.name, category=option.category,
-        availability=availability,  # type: ignore[arg-type]
-        line=line,  # type: ignore[arg-type]
+        availability=availability,
+        line=line,
         summary=option.summary, how_given=option.how_given,
         drugs=[DrugOut(id=d, name=drugs[d].name, atc=drugs[d].atc) for d in option.drugs],
         reasons=reasons, sources=_dedupe(cites),
@@ -153,15 +175,15 @@ def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
     r = status.remission
     cites = [c for c in cites if c.diseases is None or case.disease in c.diseases]
     return StatusOut(
-        state=status.state,  # type: ignore[arg-type]
+        state=status.state,
         remission=RemissionOut(
             blood_counts_normal=r.blood_counts_normal,
             marrow_blasts_below_5_percent=r.marrow_blasts_below_threshold,
             no_extramedullary_disease=r.no_extramedullary_disease,
             in_remission=r.in_remission,
         ),
-        mrd=status.mrd,  # type: ignore[arg-type]
-        mrd_method=status.mrd_method,  # type: ignore[arg-type]
+        mrd=status.mrd,
+        mrd_method=status.mrd_method,
         months_since_last_treatment=_round(status.months_since_last_treatment),
         remission_length_months=_round(status.remission_length_months),
         relapses=case.relapses,
@@ -194,12 +216,12 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
             note=factor.note, sources=_dedupe(factor.sources),
         )
         for when, factor in knowledge.prognostic
-        if case.disease in factor.diseases and (when is None or when(facts)[0] is True)
+        if case.disease in factor.diseases and (when is None or when(facts) is True)
     ]
     gaps = [
         GapOut(id=gap.id, text=gap.text, sources=_dedupe(gap.sources))
         for when, gap in knowledge.gaps
-        if when(facts)[0] is True
+        if when(facts) is True
     ]
     status_out = _status_out(case, status, knowledge)
     cited = [c.source for o in options for c in o.sources]
@@ -228,7 +250,7 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
                 f"{s.next_review_due}; check that what it says still holds."
             )
     return Assessment(
-        case_id=case.id, disease=case.disease, as_of=today, line=line,  # type: ignore[arg-type]
+        case_id=case.id, disease=case.disease, as_of=today, line=line,
         status=status_out, options=options, not_suggested=not_suggested,
         missing=missing.out(), prognostic_factors=prognostic, gaps=gaps,
         warnings=warnings, sources=sources, disclaimer=DISCLAIMER,

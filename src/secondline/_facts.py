@@ -69,7 +69,9 @@ FACTS: dict[str, FactSpec] = {
             "cns_involved", "bool", "Leukaemia in the brain or spinal cord (CNS)",
             "assessment.extramedullary",
         ),
-        FactSpec("previous_transplant", "bool", "Has had a stem cell transplant", "previous_transplant"),
+        FactSpec(
+            "previous_transplant", "bool", "Has had a stem cell transplant", "previous_transplant"
+        ),
         FactSpec(
             "donor", "enum", "Stem cell donor", "donor",
             ("sibling", "matched-unrelated", "cord-blood", "none"),

@@ -16,17 +16,30 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from secondline._conditions import Compiled, Condition, check, compile_condition, facts_used, walk
+from secondline._conditions import (
+    Compiled,
+    Condition,
+    TruthOnly,
+    check,
+    compile_condition,
+    compile_truth,
+    facts_used,
+    walk,
+)
 from secondline._conditions import Leaf as _Leaf
 from secondline._errors import KnowledgeError
 from secondline._facts import FACTS
 from secondline._schema import (
     Citation,
     Definitions,
+    Drug,
     DrugsFile,
     Exclusion,
+    Gap,
+    GlobalExclusion,
     Note,
     Option,
+    PrognosticFactor,
     RulesFile,
     Source,
     SourcesFile,
@@ -44,12 +57,12 @@ class CompiledOption:
     option: Option
     suggest: Compiled
     trial_only: Compiled | None
-    exclusions: tuple[tuple[Compiled, Exclusion], ...]
-    notes: tuple[tuple[Compiled | None, Note], ...]
+    exclusions: tuple[tuple[TruthOnly, Exclusion], ...]
+    notes: tuple[tuple[TruthOnly | None, Note], ...]
     facts: frozenset[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Knowledge:
     """The checked, compiled knowledge base. Build it with ``load_knowledge``."""
 
@@ -60,10 +73,14 @@ class Knowledge:
     options: tuple[CompiledOption, ...]
     #: lower-case drug, brand or regimen name -> canonical drug ids
     drug_names: dict[str, tuple[str, ...]]
-    exclusions: tuple[tuple[Compiled, Any], ...] = field(default=())
-    gaps: tuple[tuple[Compiled, Any], ...] = field(default=())
-    prognostic: tuple[tuple[Compiled | None, Any], ...] = field(default=())
+    exclusions: tuple[tuple[TruthOnly, GlobalExclusion], ...] = field(default=())
+    gaps: tuple[tuple[TruthOnly, Gap], ...] = field(default=())
+    prognostic: tuple[tuple[TruthOnly | None, PrognosticFactor], ...] = field(default=())
     root: Path = KNOWLEDGE_DIR
+
+    @functools.cached_property
+    def drug_by_id(self) -> dict[str, Drug]:
+        return {drug.id: drug for drug in self.drugs.drugs}
 
     def option(self, option_id: str) -> Option:
         for compiled in self.options:
@@ -109,6 +126,12 @@ def _check_citations(
             problems.add(where, f"unknown source '{cite.source}'")
         elif cite.section not in source.sections:
             problems.add(where, f"'{cite.source}' has no section '{cite.section}'")
+
+
+def _check_truth(
+    where: str, cond: Condition, drug_ids: set[str], problems: _Problems
+) -> TruthOnly | None:
+    return compile_truth(cond) if _check_condition(where, cond, drug_ids, problems) else None
 
 
 def _check_condition(
@@ -166,13 +189,13 @@ def _compile_option(
         trial = _check_condition(
             f"{where} trial_only_when", option.trial_only_when, drug_ids, problems
         )
-    exclusions: list[tuple[Compiled, Exclusion]] = []
+    exclusions: list[tuple[TruthOnly, Exclusion]] = []
     for i, exclusion in enumerate(option.not_when):
         _check_citations(f"{where} not_when[{i}]", exclusion.sources, sources, problems)
-        compiled = _check_condition(f"{where} not_when[{i}]", exclusion.when, drug_ids, problems)
+        compiled = _check_truth(f"{where} not_when[{i}]", exclusion.when, drug_ids, problems)
         if compiled:
             exclusions.append((compiled, exclusion))
-    notes: list[tuple[Compiled | None, Note]] = []
+    notes: list[tuple[TruthOnly | None, Note]] = []
     for i, note in enumerate(option.notes):
         _check_citations(f"{where} notes[{i}]", note.sources, sources, problems)
         for name in PLACEHOLDER.findall(note.text):
@@ -180,7 +203,7 @@ def _compile_option(
                 problems.add(f"{where} notes[{i}]", f"the text names an unknown fact '{{{name}}}'")
         when = None
         if note.when is not None:
-            when = _check_condition(f"{where} notes[{i}]", note.when, drug_ids, problems)
+            when = _check_truth(f"{where} notes[{i}]", note.when, drug_ids, problems)
         notes.append((when, note))
     if not option.cases:
         problems.add(where, "has no example cases")
@@ -241,19 +264,19 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
         if compiled:
             compiled_options.append(compiled)
 
-    exclusions: list[tuple[Compiled, Any]] = []
-    gaps: list[tuple[Compiled, Any]] = []
-    prognostic: list[tuple[Compiled | None, Any]] = []
+    exclusions: list[tuple[TruthOnly, GlobalExclusion]] = []
+    gaps: list[tuple[TruthOnly, Gap]] = []
+    prognostic: list[tuple[TruthOnly | None, PrognosticFactor]] = []
     if rules:
         for rule in rules.exclusions:
             where = f"rules.yaml exclusions [{rule.id}]"
             _check_citations(where, rule.sources, sources, problems)
-            if (compiled_rule := _check_condition(where, rule.when, drug_ids, problems)):
+            if (compiled_rule := _check_truth(where, rule.when, drug_ids, problems)):
                 exclusions.append((compiled_rule, rule))
         for gap in rules.gaps:
             where = f"rules.yaml gaps [{gap.id}]"
             _check_citations(where, gap.sources, sources, problems)
-            if (compiled_gap := _check_condition(where, gap.when, drug_ids, problems)):
+            if (compiled_gap := _check_truth(where, gap.when, drug_ids, problems)):
                 gaps.append((compiled_gap, gap))
         for factor in rules.prognostic_factors:
             where = f"rules.yaml prognostic_factors [{factor.id}]"
@@ -262,7 +285,7 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
                 problems.add(where, f"unknown fact '{factor.fact}'")
             when = None
             if factor.when is not None:
-                when = _check_condition(where, factor.when, drug_ids, problems)
+                when = _check_truth(where, factor.when, drug_ids, problems)
             prognostic.append((when, factor))
 
     if not (sources_file and drugs and definitions and rules):

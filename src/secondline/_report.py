@@ -59,7 +59,8 @@ def _options(a: Assessment) -> list[Panel]:
     for category, group in groupby(ordered, key=lambda o: o.category):
         lines: list[str] = []
         for option in group:
-            badge = " [magenta](clinical trial only)[/]" if option.availability != "standard" else ""
+            trial_only = option.availability != "standard"
+            badge = " [magenta](clinical trial only)[/]" if trial_only else ""
             lines.append(f"[bold cyan]{escape(option.name)}[/]{badge}  [dim]{option.id}[/]")
             lines.append(f"  {escape(option.summary)}")
             if option.how_given:
@@ -108,11 +109,14 @@ def render(a: Assessment, console: Console) -> None:
     if a.missing:
         console.print("[bold]Missing information that would change the options[/]")
         for m in a.missing:
-            console.print(f"  [yellow]?[/] [bold]{m.field}[/] → {', '.join(m.affects)}: {escape(m.why)}")
+            affects = ", ".join(m.affects)
+            console.print(f"  [yellow]?[/] [bold]{m.field}[/] → {affects}: {escape(m.why)}")
     if a.prognostic_factors:
         console.print("[bold]Prognostic factors[/]")
         for p in a.prognostic_factors:
-            console.print(f"  • {escape(p.label)}: [bold]{escape(p.value)}[/] [dim]— {escape(p.note)}[/]")
+            console.print(
+                f"  • {escape(p.label)}: [bold]{escape(p.value)}[/] [dim]— {escape(p.note)}[/]"
+            )
     if a.gaps:
         console.print("[bold]Where the sources are silent[/]")
         for gap in a.gaps:

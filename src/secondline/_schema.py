@@ -38,7 +38,7 @@ class Citation(_Strict):
 
     source: str
     section: str
-    diseases: tuple[Literal["B-ALL", "T-ALL", "HCL"], ...] | None = Field(default=None, exclude=True)
+    diseases: tuple[Disease, ...] | None = Field(default=None, exclude=True)
 
 
 class Source(_Strict):

@@ -95,9 +95,13 @@ def _months_since_last(case: Case, today: dt.date) -> tuple[float | None, str | 
         return None, None
     last = chronological(case.treatments)[-1]
     if last.ended is None:
-        return None, "The most recent treatment has no end date, so the time since it ended is not known."
+        return None, (
+            "The most recent treatment has no end date, so the time since it ended is not known."
+        )
     months = months_between(last.ended, today)
-    return months, f"The most recent treatment ended {last.ended.isoformat()}, {months:.1f} months ago."
+    return months, (
+        f"The most recent treatment ended {last.ended.isoformat()}, {months:.1f} months ago."
+    )
 
 
 def assess_status(case: Case, definitions: Definitions) -> Status:

@@ -1,0 +1,266 @@
+"""Hypothesis strategies for valid cases (contract section 1).
+
+``case_dicts()`` draws plain mappings, as a team or an integration would send them (dates
+as ISO strings); ``cases()`` parses them with ``secondline.parse_case``. Every draw is a
+*valid* case: dates in order and never after ``as_of``, values from the contract's lists.
+
+The generator leans on the edges where rules change their answer:
+
+* age exactly 25 and 26 (tisagenlecleucel as standard care up to 25);
+* marrow blasts exactly 5 % (remission needs blasts *below* 5 %);
+* hairy cell leukaemia whose most recent treatment ended exactly 2 calendar years before
+  ``as_of`` (the 2-year rule for cladribine and pentostatin);
+
+and draws drug names the way people write them: ids, names, brands, other names and
+regimen names (``FLAG-IDA``) in any letter case, plus now and then a name the knowledge
+does not know.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from secondline import Case, load_knowledge, parse_case
+
+KNOWLEDGE = load_knowledge()
+
+DISEASES = ("B-ALL", "T-ALL", "HCL")
+PRESENCE = ("positive", "negative", "unknown")
+MARKERS = ("CD19", "CD20", "CD22")
+TREATMENT_TYPES = (
+    "chemotherapy", "targeted", "immunotherapy", "car-t", "stem-cell-transplant",
+    "radiotherapy", "other",
+)
+RESPONSES = ("complete-remission", "partial-remission", "no-response", "unknown")
+RELAPSE_SITES = ("bone-marrow", "cns", "testes", "other")
+EXTRAMEDULLARY_SITES = ("cns", "testes", "bone", "skin", "lymph-nodes", "other")
+DONORS = ("sibling", "matched-unrelated", "cord-blood", "none", "unknown")
+MRD_METHODS = ("flow-cytometry", "pcr")
+REGIONS = ("UK", "CA")
+SYMPTOMS = ("bone-pain", "Bone-Pain", "fever", "bruising", "tiredness", "night sweats")
+
+AS_OF_MIN = dt.date(2020, 1, 1)
+AS_OF_MAX = dt.date(2030, 12, 31)
+#: how far back treatments, diagnoses and assessments may go before ``as_of``
+HISTORY = dt.timedelta(days=366 * 15)
+
+#: every name the knowledge resolves: drug ids, names, brands, other names, regimen names
+KNOWN_DRUG_NAMES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            name
+            for drug in KNOWLEDGE.drugs.drugs
+            for name in (drug.id, drug.name, *drug.brands, *drug.also_called)
+        }
+        | {name for regimen in KNOWLEDGE.drugs.regimens for name in regimen.names}
+    )
+)
+#: names the knowledge does not know; a case may still use them (kept, with a warning)
+UNKNOWN_DRUG_NAMES = ("vincristine", "zorbalimab", "investigational agent", "asparaginase")
+PURINE_ANALOGUE_NAMES: dict[str, tuple[str, ...]] = {
+    drug.id: (drug.id, drug.name, *drug.brands, *drug.also_called)
+    for drug in KNOWLEDGE.drugs.drugs
+    if drug.id in ("cladribine", "pentostatin")
+}
+
+
+def _letter_case(name: str) -> st.SearchStrategy[str]:
+    return st.sampled_from((name, name.lower(), name.upper(), name.title(), f" {name} "))
+
+
+def known_drug_names() -> st.SearchStrategy[str]:
+    """A name the knowledge resolves, in any letter case."""
+    return st.sampled_from(KNOWN_DRUG_NAMES).flatmap(_letter_case)
+
+
+def unknown_drug_names() -> st.SearchStrategy[str]:
+    """A name the knowledge does not resolve (checked, so the text draw cannot collide)."""
+    return st.one_of(
+        st.sampled_from(UNKNOWN_DRUG_NAMES),
+        st.text(
+            alphabet="abcdefghijklmnopqrstuvwxyz-0123456789", min_size=3, max_size=12
+        ).map(lambda text: f"trial-{text}"),
+    ).filter(lambda name: not KNOWLEDGE.canonical_drugs(name))
+
+
+@st.composite
+def drug_names(draw: st.DrawFn) -> str:
+    """Mostly known names; about one draw in ten is unknown."""
+    unknown = draw(st.integers(0, 9)) == 0
+    return draw(unknown_drug_names() if unknown else known_drug_names())
+
+
+def two_years_before(day: dt.date) -> dt.date:
+    """The same calendar day 2 years earlier (``day`` must not be 29 February)."""
+    return day.replace(year=day.year - 2)
+
+
+def _no_leap_day(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=1) if (day.month, day.day) == (2, 29) else day
+
+
+def as_of_dates() -> st.SearchStrategy[dt.date]:
+    return st.dates(min_value=AS_OF_MIN, max_value=AS_OF_MAX)
+
+
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _maybe(draw: st.DrawFn, target: dict[str, Any], key: str, values: st.SearchStrategy[Any]) -> None:
+    """Set ``target[key]`` about half the time (the field is optional)."""
+    if draw(st.booleans()):
+        target[key] = draw(values)
+
+
+@st.composite
+def treatment_dicts(
+    draw: st.DrawFn, as_of: dt.date, latest_start: dt.date | None = None
+) -> dict[str, Any]:
+    """One earlier treatment; it starts no later than ``latest_start`` (default ``as_of``)."""
+    latest = latest_start or as_of
+    earliest = latest - HISTORY
+    treatment: dict[str, Any] = {}
+    _maybe(draw, treatment, "drugs", st.lists(drug_names(), max_size=4))
+    _maybe(draw, treatment, "type", st.sampled_from(TREATMENT_TYPES))
+    _maybe(draw, treatment, "response", st.sampled_from(RESPONSES))
+    started = draw(st.none() | st.dates(min_value=earliest, max_value=latest))
+    if started is not None:
+        treatment["started"] = _iso(started)
+        ended = draw(st.none() | st.dates(min_value=started, max_value=as_of))
+    else:
+        # undated start: sorted by its end, so keep the end before ``latest`` as well
+        ended = draw(st.none() | st.dates(min_value=earliest, max_value=latest))
+    if ended is not None:
+        treatment["ended"] = _iso(ended)
+    return treatment
+
+
+@st.composite
+def assessment_dicts(draw: st.DrawFn, as_of: dt.date) -> dict[str, Any]:
+    assessment: dict[str, Any] = {}
+    _maybe(draw, assessment, "date", st.dates(as_of - HISTORY, as_of).map(_iso))
+    _maybe(
+        draw, assessment, "marrow_blasts_percent",
+        st.one_of(
+            st.just(5),
+            st.sampled_from((0, 4.99, 5.0, 5.01, 100)),
+            st.integers(0, 100),
+            st.floats(0, 100, allow_nan=False, allow_infinity=False),
+        ),
+    )
+    _maybe(draw, assessment, "blood_counts_normal", st.none() | st.booleans())
+    _maybe(
+        draw, assessment, "extramedullary",
+        st.none() | st.lists(st.sampled_from(EXTRAMEDULLARY_SITES), max_size=3, unique=True),
+    )
+    _maybe(draw, assessment, "mrd", st.sampled_from(PRESENCE))
+    _maybe(draw, assessment, "mrd_method", st.sampled_from(MRD_METHODS))
+    return assessment
+
+
+def ages() -> st.SearchStrategy[int]:
+    return st.one_of(st.sampled_from((0, 25, 26, 120)), st.integers(0, 120))
+
+
+@st.composite
+def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid case as a plain mapping (dates as ISO strings)."""
+    as_of = draw(as_of_dates())
+    # about one case in six: hairy cell leukaemia whose most recent treatment ended exactly
+    # 2 calendar years before as_of
+    two_year_edge = draw(st.integers(0, 5)) == 0
+    if two_year_edge:
+        as_of = _no_leap_day(as_of)
+    disease = "HCL" if two_year_edge else draw(st.sampled_from(DISEASES))
+    case: dict[str, Any] = {"age": draw(ages()), "disease": disease}
+    _maybe(draw, case, "id", st.text(max_size=12))
+    _maybe(draw, case, "diagnosed", st.dates(as_of - HISTORY, as_of).map(_iso))
+    _maybe(draw, case, "philadelphia", st.sampled_from(PRESENCE))
+    _maybe(
+        draw, case, "markers",
+        st.dictionaries(st.sampled_from(MARKERS), st.sampled_from(PRESENCE), max_size=3),
+    )
+    _maybe(draw, case, "fit_for_intensive_treatment", st.none() | st.booleans())
+
+    if two_year_edge:
+        ended = two_years_before(as_of)
+        started = draw(st.dates(ended - dt.timedelta(days=200), ended))
+        earlier = draw(
+            st.lists(treatment_dicts(as_of, started - dt.timedelta(days=1)), max_size=3)
+        )
+        drug = draw(st.sampled_from(sorted(PURINE_ANALOGUE_NAMES)))
+        last = {
+            "drugs": [draw(st.sampled_from(PURINE_ANALOGUE_NAMES[drug]).flatmap(_letter_case))],
+            "type": "chemotherapy",
+            "started": _iso(started),
+            "ended": _iso(ended),
+            "response": draw(st.sampled_from(RESPONSES)),
+        }
+        case["treatments"] = draw(st.permutations([*earlier, last]))
+    else:
+        _maybe(draw, case, "treatments", st.lists(treatment_dicts(as_of), max_size=4))
+
+    _maybe(draw, case, "assessment", assessment_dicts(as_of))
+    _maybe(draw, case, "relapses", st.integers(0, 5))
+    _maybe(
+        draw, case, "relapse_sites",
+        st.lists(st.sampled_from(RELAPSE_SITES), max_size=3, unique=True),
+    )
+    _maybe(draw, case, "previous_transplant", st.booleans())
+    _maybe(draw, case, "donor", st.sampled_from(DONORS))
+    _maybe(draw, case, "symptoms", st.lists(st.sampled_from(SYMPTOMS), max_size=3, unique=True))
+    _maybe(
+        draw, case, "wishes",
+        st.fixed_dictionaries(
+            {}, optional={"active_treatment": st.booleans(), "clinical_trials": st.booleans()}
+        ),
+    )
+    _maybe(draw, case, "region", st.sampled_from(REGIONS))
+    case["as_of"] = _iso(as_of)
+    return case
+
+
+def cases() -> st.SearchStrategy[Case]:
+    """Valid cases, parsed."""
+    return case_dicts().map(parse_case)
+
+
+@st.composite
+def hcl_two_year_rule_dicts(draw: st.DrawFn) -> tuple[dict[str, Any], str, int]:
+    """Relapsed HCL after one purine analogue that ended about 2 calendar years ago.
+
+    Returns the case, the drug id given last (``cladribine`` or ``pentostatin``), and how
+    many days *before* the exact 2-year anniversary the treatment ended: 0 means exactly
+    2 years ago, positive means longer ago, negative means more recently. The person is
+    fit, wants treatment and is not in remission, so the 2-year rule alone decides.
+    """
+    as_of = _no_leap_day(draw(as_of_dates()))
+    drug = draw(st.sampled_from(sorted(PURINE_ANALOGUE_NAMES)))
+    offset = draw(st.one_of(st.just(0), st.sampled_from((-1, 1)), st.integers(-400, 400)))
+    ended = two_years_before(as_of) - dt.timedelta(days=offset)
+    started = ended - dt.timedelta(days=draw(st.integers(0, 180)))
+    name = draw(st.sampled_from(PURINE_ANALOGUE_NAMES[drug]).flatmap(_letter_case))
+    case: dict[str, Any] = {
+        "age": draw(st.integers(18, 95)),
+        "disease": "HCL",
+        "fit_for_intensive_treatment": True,
+        "treatments": [
+            {
+                "drugs": [name],
+                "type": "chemotherapy",
+                "started": _iso(started),
+                "ended": _iso(ended),
+                "response": "complete-remission",
+            }
+        ],
+        "assessment": {"blood_counts_normal": False},
+        "as_of": _iso(as_of),
+    }
+    _maybe(draw, case, "markers", st.fixed_dictionaries({"CD20": st.sampled_from(PRESENCE)}))
+    _maybe(draw, case, "region", st.sampled_from(REGIONS))
+    _maybe(draw, case, "relapses", st.integers(1, 3))
+    return case, drug, offset

@@ -1,0 +1,458 @@
+"""Reading and validating a case: every problem is reported, each line naming its field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secondline import CaseError, assess, parse_case, read_case
+
+AS_OF = "2026-11-23"
+BASE: dict[str, Any] = {"age": 40, "disease": "B-ALL", "as_of": AS_OF}
+
+
+def problems_of(data: Any, as_of: dt.date | None = None) -> list[str]:
+    with pytest.raises(CaseError) as info:
+        parse_case(data, as_of)
+    problems = info.value.problems
+    assert isinstance(problems, list)
+    assert problems, "a CaseError must carry at least one problem"
+    return problems
+
+
+def case(**fields: Any) -> dict[str, Any]:
+    return {**BASE, **fields}
+
+
+# --- a valid case --------------------------------------------------------------------
+
+
+def test_minimal_case_is_valid_and_fills_defaults() -> None:
+    parsed = parse_case(case())
+    assert parsed.age == 40
+    assert parsed.disease == "B-ALL"
+    assert parsed.as_of == dt.date(2026, 11, 23)
+    assert parsed.philadelphia == "unknown"
+    assert (parsed.markers.CD19, parsed.markers.CD20, parsed.markers.CD22) == ("unknown",) * 3
+    assert parsed.treatments == []
+    assert parsed.assessment is None
+    assert parsed.wishes.active_treatment is True
+    assert parsed.wishes.clinical_trials is True
+    assert parsed.donor == "unknown"
+
+
+def test_as_of_defaults_to_today() -> None:
+    parsed = parse_case({"age": 40, "disease": "HCL"})
+    assert parsed.as_of == dt.date.today()
+
+
+def test_as_of_argument_wins_over_the_cases_own() -> None:
+    parsed = parse_case(case(as_of="2026-11-23"), dt.date(2025, 1, 1))
+    assert parsed.as_of == dt.date(2025, 1, 1)
+    assert assess(parsed).as_of == dt.date(2025, 1, 1)
+
+
+def test_as_of_argument_is_checked_against_the_dates() -> None:
+    data = case(treatments=[{"started": "2026-01-01", "ended": "2026-02-01"}])
+    assert parse_case(data).as_of == dt.date(2026, 11, 23)
+    assert problems_of(data, dt.date(2026, 1, 15)) == ["treatments[0].ended: after as_of"]
+
+
+def test_parse_does_not_change_its_input() -> None:
+    data = {"age": 40, "disease": "HCL"}
+    parse_case(data, dt.date(2026, 1, 1))
+    assert data == {"age": 40, "disease": "HCL"}
+
+
+# --- unknown fields -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (case(agee=40), "agee: unknown field"),
+        (case(markers={"CD19": "positive", "CD21": "positive"}), "markers.CD21: unknown field"),
+        (case(treatments=[{"drugs": ["cytarabine"], "dose": "1 g"}]), "treatments[0].dose: unknown field"),
+        (
+            case(treatments=[{"drugs": []}, {"drugs": [], "cycles": 2}]),
+            "treatments[1].cycles: unknown field",
+        ),
+        (case(assessment={"blasts": 30}), "assessment.blasts: unknown field"),
+        (case(wishes={"active": False}), "wishes.active: unknown field"),
+    ],
+)
+def test_unknown_field_is_named(data: dict[str, Any], expected: str) -> None:
+    assert problems_of(data) == [expected]
+
+
+# --- dates ----------------------------------------------------------------------------
+
+
+def test_treatment_ended_before_started_names_the_second_treatment() -> None:
+    data = case(
+        treatments=[
+            {"drugs": ["cytarabine"], "started": "2025-01-01", "ended": "2025-02-01"},
+            {"drugs": ["cytarabine"], "started": "2025-03-01", "ended": "2025-02-01"},
+        ]
+    )
+    assert problems_of(data) == ["treatments[1].ended: before started"]
+
+
+def test_treatment_ending_on_the_day_it_started_is_fine() -> None:
+    parse_case(case(treatments=[{"started": "2025-03-01", "ended": "2025-03-01"}]))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (case(diagnosed="2026-11-24"), "diagnosed: after as_of"),
+        (case(assessment={"date": "2027-01-01"}), "assessment.date: after as_of"),
+        (case(treatments=[{"started": "2026-12-01"}]), "treatments[0].started: after as_of"),
+        (
+            case(treatments=[{"started": "2025-01-01"}, {"started": "2026-01-01", "ended": "2026-12-01"}]),
+            "treatments[1].ended: after as_of",
+        ),
+    ],
+)
+def test_date_after_as_of_is_named(data: dict[str, Any], expected: str) -> None:
+    assert problems_of(data) == [expected]
+
+
+def test_dates_on_as_of_itself_are_fine() -> None:
+    parse_case(
+        case(
+            diagnosed=AS_OF,
+            treatments=[{"started": AS_OF, "ended": AS_OF}],
+            assessment={"date": AS_OF},
+        )
+    )
+
+
+def test_every_date_after_as_of_is_reported() -> None:
+    data = case(
+        diagnosed="2027-01-01",
+        treatments=[{"started": "2027-01-01", "ended": "2027-02-01"}],
+        assessment={"date": "2026-12-01"},
+    )
+    assert problems_of(data) == [
+        "diagnosed: after as_of",
+        "treatments[0].started: after as_of",
+        "treatments[0].ended: after as_of",
+        "assessment.date: after as_of",
+    ]
+
+
+def test_invalid_date_names_the_field() -> None:
+    problems = problems_of(case(treatments=[{"started": "2025-13-01"}]))
+    assert len(problems) == 1
+    assert problems[0].startswith("treatments[0].started: ")
+
+
+# --- ranges and values ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blasts", [120, -1, 100.5])
+def test_marrow_blasts_out_of_range(blasts: float) -> None:
+    problems = problems_of(case(assessment={"marrow_blasts_percent": blasts}))
+    assert len(problems) == 1
+    assert problems[0].startswith("assessment.marrow_blasts_percent: ")
+
+
+@pytest.mark.parametrize("blasts", [0, 5, 100, 4.5])
+def test_marrow_blasts_in_range(blasts: float) -> None:
+    parsed = parse_case(case(assessment={"marrow_blasts_percent": blasts}))
+    assert parsed.assessment is not None
+    assert parsed.assessment.marrow_blasts_percent == blasts
+
+
+@pytest.mark.parametrize("age", [130, 121, -1])
+def test_age_out_of_range(age: int) -> None:
+    problems = problems_of(case(age=age))
+    assert len(problems) == 1
+    assert problems[0].startswith("age: ")
+    assert str(age) in problems[0]
+
+
+@pytest.mark.parametrize("age", [0, 120])
+def test_age_limits_are_allowed(age: int) -> None:
+    assert parse_case(case(age=age)).age == age
+
+
+def test_fractional_age_is_refused() -> None:
+    problems = problems_of(case(age=40.5))
+    assert len(problems) == 1
+    assert problems[0].startswith("age: ")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("age", True),  # `age: yes` in YAML must not become a one-year-old
+        ("relapses", True),
+    ],
+)
+def test_boolean_is_not_a_number(field: str, value: bool) -> None:
+    problems = problems_of(case(**{field: value}))
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{field}: ")
+
+
+def test_boolean_is_not_a_blast_percentage() -> None:
+    # `true` taken as 1 % would meet the "below 5 %" remission criterion
+    problems = problems_of(case(assessment={"marrow_blasts_percent": True}))
+    assert len(problems) == 1
+    assert problems[0].startswith("assessment.marrow_blasts_percent: ")
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (case(disease="AML"), "disease"),
+        (case(philadelphia="maybe"), "philadelphia"),
+        (case(markers={"CD19": "yes"}), "markers.CD19"),
+        (case(donor="brother"), "donor"),
+        (case(region="US"), "region"),
+        (case(relapses=-1), "relapses"),
+        (case(relapse_sites=["brain"]), "relapse_sites[0]"),
+        (case(treatments=[{"type": "surgery"}]), "treatments[0].type"),
+        (case(treatments=[{"response": "cured"}]), "treatments[0].response"),
+        (case(assessment={"extramedullary": ["cns", "brain"]}), "assessment.extramedullary[1]"),
+        (case(assessment={"mrd": "low"}), "assessment.mrd"),
+        (case(assessment={"mrd_method": "ngs"}), "assessment.mrd_method"),
+        (case(symptoms="fever"), "symptoms"),
+    ],
+)
+def test_bad_value_names_the_field(data: dict[str, Any], field: str) -> None:
+    problems = problems_of(data)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{field}: "), problems
+
+
+# --- required fields ------------------------------------------------------------------
+
+
+def test_missing_age_is_named() -> None:
+    assert problems_of({"disease": "HCL", "as_of": AS_OF}) == ["age: required"]
+
+
+def test_missing_disease_is_named() -> None:
+    assert problems_of({"age": 63, "as_of": AS_OF}) == ["disease: required"]
+
+
+def test_empty_case_names_both_required_fields() -> None:
+    assert sorted(problems_of({})) == ["age: required", "disease: required"]
+
+
+# --- several problems at once ---------------------------------------------------------
+
+
+def test_several_field_problems_are_all_reported() -> None:
+    problems = problems_of(
+        {
+            "age": 130,
+            "disease": "AML",
+            "agee": 1,
+            "markers": {"CD21": "positive"},
+            "treatments": [{"started": "2025-03-01", "ended": "2025-02-01"}],
+            "assessment": {"marrow_blasts_percent": 120},
+        }
+    )
+    fields = sorted(line.split(": ")[0] for line in problems)
+    assert fields == sorted(
+        [
+            "age",
+            "disease",
+            "agee",
+            "markers.CD21",
+            "treatments[0].ended",
+            "assessment.marrow_blasts_percent",
+        ]
+    )
+    assert "treatments[0].ended: before started" in problems
+    assert "agee: unknown field" in problems
+    assert "markers.CD21: unknown field" in problems
+
+
+def test_dates_after_as_of_are_reported_alongside_other_problems() -> None:
+    # A misspelt field must not hide that the diagnosis is dated after as_of: the
+    # contract wants one entry per problem, and the error tree says "every problem".
+    problems = problems_of(case(agee=40, diagnosed="2027-01-01"))
+    assert "agee: unknown field" in problems
+    assert "diagnosed: after as_of" in problems
+
+
+# --- documents ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [[1, 2], "age: 40", None, 40])
+def test_non_mapping_document(data: Any) -> None:
+    assert problems_of(data) == ["case: must be a mapping of fields (a YAML or JSON object)"]
+
+
+def test_non_mapping_file(tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text("- age: 40\n- disease: HCL\n", encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        read_case(str(path))
+    assert info.value.problems == ["case: must be a mapping of fields (a YAML or JSON object)"]
+
+
+def test_yaml_syntax_error_says_where(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("age: 40\ndisease: [HCL\nas_of: 2026-11-23\n", encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        read_case(str(path))
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{path}: not valid YAML or JSON")
+    assert " at line " in problem
+
+
+def test_empty_file_is_not_a_case(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        read_case(str(path))
+    assert info.value.problems == ["case: must be a mapping of fields (a YAML or JSON object)"]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.yaml"
+    with pytest.raises(CaseError) as info:
+        read_case(str(path))
+    assert info.value.problems == [f"{path}: no such file"]
+
+
+def test_duplicate_key_is_refused(tmp_path: Path) -> None:
+    # A key given twice silently drops the first value (here CD19 positive): the same
+    # harm as the unknown-key rule guards against.
+    path = tmp_path / "twice.yaml"
+    path.write_text(
+        "age: 40\ndisease: B-ALL\nas_of: 2026-11-23\n"
+        "markers: {CD19: positive}\nmarkers: {CD22: positive}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CaseError) as info:
+        read_case(str(path))
+    assert any("markers" in line for line in info.value.problems)
+
+
+def test_yaml_and_json_files_read_the_same(tmp_path: Path) -> None:
+    data = case(
+        id="MDT-17",
+        diagnosed="2023-03-08",
+        markers={"CD19": "positive"},
+        treatments=[
+            {
+                "drugs": ["cytarabine"],
+                "type": "chemotherapy",
+                "started": "2023-03-13",
+                "ended": "2025-09-19",
+                "response": "complete-remission",
+            }
+        ],
+        assessment={"date": "2026-11-17", "marrow_blasts_percent": 38,
+                    "blood_counts_normal": False, "extramedullary": []},
+        relapses=1,
+    )
+    json_path = tmp_path / "case.json"
+    json_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    yaml_path = tmp_path / "case.yaml"
+    yaml_path.write_text(
+        "\n".join(
+            [
+                "id: MDT-17",
+                "age: 40",
+                "disease: B-ALL",
+                "as_of: 2026-11-23",
+                "diagnosed: 2023-03-08",
+                "markers: {CD19: positive}",
+                "treatments:",
+                "  - drugs: [cytarabine]",
+                "    type: chemotherapy",
+                "    started: 2023-03-13",
+                "    ended: 2025-09-19",
+                "    response: complete-remission",
+                "assessment:",
+                "  date: 2026-11-17",
+                "  marrow_blasts_percent: 38",
+                "  blood_counts_normal: false",
+                "  extramedullary: []",
+                "relapses: 1",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    from_json = read_case(str(json_path))
+    from_yaml = read_case(str(yaml_path))
+    assert from_json == from_yaml
+    assert from_json.treatments[0].ended == dt.date(2025, 9, 19)
+    assert assess(from_json).status.state == "relapsed"
+
+
+def test_read_case_as_of_argument_wins(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case()), encoding="utf-8")
+    assert read_case(str(path), dt.date(2026, 1, 2)).as_of == dt.date(2026, 1, 2)
+
+
+def test_invalid_json_file(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text('{"age": 40, "disease": "HCL",', encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        read_case(str(path))
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{path}: not valid YAML or JSON")
+
+
+def test_case_error_message_holds_every_problem() -> None:
+    with pytest.raises(CaseError) as info:
+        parse_case({})
+    assert str(info.value) == "\n".join(info.value.problems)
+
+
+# --- drug names -----------------------------------------------------------------------
+
+
+def _relapsed_with(drugs: list[str]) -> dict[str, Any]:
+    return case(
+        treatments=[
+            {
+                "drugs": drugs,
+                "type": "chemotherapy",
+                "started": "2024-01-01",
+                "ended": "2025-01-01",
+                "response": "complete-remission",
+            }
+        ],
+        assessment={"marrow_blasts_percent": 40, "blood_counts_normal": False,
+                    "extramedullary": []},
+    )
+
+
+def test_unknown_drug_name_is_kept_and_warned_about() -> None:
+    parsed = parse_case(_relapsed_with(["cytarabine", "Zorbulimab"]))
+    assert parsed.treatments[0].drugs == ["cytarabine", "Zorbulimab"]
+    warnings = assess(parsed).warnings
+    assert [w for w in warnings if "Zorbulimab" in w], warnings
+    assert not [w for w in warnings if "cytarabine" in w.lower()]
+
+
+@pytest.mark.parametrize("name", ["Blincyto", "glivec", "GLIVEC", "Imatinib", " blinatumomab "])
+def test_brand_and_generic_names_are_recognised(name: str) -> None:
+    warnings = assess(parse_case(_relapsed_with([name]))).warnings
+    assert not [w for w in warnings if "not in the knowledge base" in w], warnings
+
+
+def test_brand_name_counts_as_the_drug() -> None:
+    """Glivec given before means imatinib was given before (Ph+ relapse on it)."""
+    data = _relapsed_with(["Glivec"])
+    data["philadelphia"] = "positive"
+    result = assess(parse_case(data))
+    suggested = {o.id for o in result.options}
+    assert "imatinib" not in suggested
+    assert {"dasatinib", "ponatinib"} <= suggested
