@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from secondline import assess, load_knowledge, parse_case
-from secondline._knowledge import YAML_LOADER
+from secondline import _yaml, assess, load_knowledge, parse_case
 from secondline._schema import ExampleCase
 
 OPTIONS_DIR = Path(__file__).parent / "src" / "secondline" / "knowledge" / "options"
@@ -59,7 +57,7 @@ class OptionCaseItem(pytest.Item):
 class OptionFile(pytest.File):
     def collect(self) -> Iterator[OptionCaseItem]:
         load_knowledge()  # a broken knowledge base fails loudly, once, with every problem
-        data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        data = _yaml.load(self.path.read_text(encoding="utf-8"))
         for raw in data.get("cases", []):
             example = ExampleCase.model_validate(raw)
             yield OptionCaseItem.from_parent(

@@ -76,7 +76,10 @@ def test_parse_does_not_change_its_input() -> None:
     [
         (case(agee=40), "agee: unknown field"),
         (case(markers={"CD19": "positive", "CD21": "positive"}), "markers.CD21: unknown field"),
-        (case(treatments=[{"drugs": ["cytarabine"], "dose": "1 g"}]), "treatments[0].dose: unknown field"),
+        (
+            case(treatments=[{"drugs": ["cytarabine"], "dose": "1 g"}]),
+            "treatments[0].dose: unknown field",
+        ),
         (
             case(treatments=[{"drugs": []}, {"drugs": [], "cycles": 2}]),
             "treatments[1].cycles: unknown field",
@@ -113,7 +116,12 @@ def test_treatment_ending_on_the_day_it_started_is_fine() -> None:
         (case(assessment={"date": "2027-01-01"}), "assessment.date: after as_of"),
         (case(treatments=[{"started": "2026-12-01"}]), "treatments[0].started: after as_of"),
         (
-            case(treatments=[{"started": "2025-01-01"}, {"started": "2026-01-01", "ended": "2026-12-01"}]),
+            case(
+                treatments=[
+                    {"started": "2025-01-01"},
+                    {"started": "2026-01-01", "ended": "2026-12-01"},
+                ]
+            ),
             "treatments[1].ended: after as_of",
         ),
     ],

@@ -149,7 +149,7 @@ def test_untreated_is_untreated_even_with_normal_findings() -> None:
 def test_unknown_when_responses_are_unknown_and_disease_is_present() -> None:
     s = status_of(treatments=[treatment("unknown")], assessment=DISEASE)
     assert s.state == "unknown"
-    assert "some earlier responses are not recorded" in text(s)
+    assert "responses to earlier treatment are not all recorded" in text(s)
 
 
 def test_unknown_when_one_of_several_responses_is_unknown() -> None:

@@ -8,9 +8,17 @@ they are about the case being coherent, not about medicine.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Disease = Literal["B-ALL", "T-ALL", "HCL"]
 Presence = Literal["positive", "negative", "unknown"]
@@ -29,6 +37,10 @@ ExtramedullarySite = Literal["cns", "testes", "bone", "skin", "lymph-nodes", "ot
 Donor = Literal["sibling", "matched-unrelated", "cord-blood", "none", "unknown"]
 MrdMethod = Literal["flow-cytometry", "pcr"]
 Region = Literal["UK", "CA"]
+# Strict: YAML's `yes` must not become age 1, nor `true` a blast count of 1 %.
+Whole = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]
+YesNo = Annotated[bool, Strict()]
 
 
 class _Strict(BaseModel):
@@ -38,19 +50,23 @@ class _Strict(BaseModel):
 class Markers(_Strict):
     """Surface proteins on the leukaemia cells; a marker left out is ``unknown``."""
 
-    CD19: Presence = "unknown"
-    CD20: Presence = "unknown"
-    CD22: Presence = "unknown"
+    CD19: Presence = Field("unknown", description="CD19 on the leukaemia cells")
+    CD20: Presence = Field("unknown", description="CD20 on the leukaemia cells")
+    CD22: Presence = Field("unknown", description="CD22 on the leukaemia cells")
 
 
 class Treatment(_Strict):
     """One earlier treatment, as the team records it."""
 
-    drugs: list[str] = Field(default_factory=list)
+    drugs: list[str] = Field(
+        default_factory=list,
+        description="drug, brand or regimen names, any case (Blincyto = blinatumomab); "
+        "empty for a transplant or radiotherapy",
+    )
     type: TreatmentType = "other"
     started: dt.date | None = None
     ended: dt.date | None = None
-    response: Response = "unknown"
+    response: Response = Field("unknown", description="the best response to this treatment")
 
     @model_validator(mode="after")
     def _ended_after_started(self) -> Treatment:
@@ -63,58 +79,87 @@ class Assessment(_Strict):
     """The latest disease assessment (marrow, blood, sites outside the marrow, MRD)."""
 
     date: dt.date | None = None
-    marrow_blasts_percent: float | None = Field(default=None, ge=0, le=100)
-    blood_counts_normal: bool | None = None
-    extramedullary: list[ExtramedullarySite] | None = None
-    mrd: Presence = "unknown"
+    marrow_blasts_percent: Number | None = Field(default=None, ge=0, le=100)
+    blood_counts_normal: YesNo | None = None
+    extramedullary: list[ExtramedullarySite] | None = Field(
+        default=None,
+        description="sites where leukaemia is found outside the marrow; [] = none found, "
+        "absent = not assessed",
+    )
+    mrd: Presence = Field("unknown", description="measurable residual disease")
     mrd_method: MrdMethod | None = None
 
 
 class Wishes(_Strict):
     """What the person wants; both default to ``true``."""
 
-    active_treatment: bool = True
-    clinical_trials: bool = True
+    active_treatment: YesNo = Field(
+        True, description="false: the person has decided not to have anti-leukaemia treatment"
+    )
+    clinical_trials: YesNo = Field(True, description="open to taking part in a clinical trial")
 
 
 class Case(_Strict):
     """A case as described in the contract, section 1."""
 
-    id: str | None = None
-    age: int = Field(ge=0, le=120)
+    # Declared first so that the date checks below can see it.
+    as_of: dt.date | None = Field(None, description="the date the case is judged at; today")
+    id: str | None = Field(None, description="the case's own reference (MDT list number)")
+    age: Whole = Field(ge=0, le=120, description="age in years today")
     disease: Disease
-    diagnosed: dt.date | None = None
-    philadelphia: Presence = "unknown"
+    diagnosed: dt.date | None = Field(None, description="date of first diagnosis")
+    philadelphia: Presence = Field("unknown", description="Philadelphia chromosome / BCR-ABL1")
     markers: Markers = Field(default_factory=Markers)
-    fit_for_intensive_treatment: bool | None = None
-    treatments: list[Treatment] = Field(default_factory=list)
-    assessment: Assessment | None = None
-    relapses: int | None = Field(default=None, ge=0)
+    fit_for_intensive_treatment: YesNo | None = Field(
+        None, description="the team's view of general health and fitness; null = not judged"
+    )
+    treatments: list[Treatment] = Field(
+        default_factory=list, description="earlier treatments, in any order"
+    )
+    assessment: Assessment | None = Field(None, description="the latest disease assessment")
+    relapses: Whole | None = Field(
+        default=None, ge=0, description="relapses so far, this one included"
+    )
     relapse_sites: list[RelapseSite] = Field(default_factory=list)
-    previous_transplant: bool | None = None
-    donor: Donor = "unknown"
-    symptoms: list[str] = Field(default_factory=list)
+    previous_transplant: YesNo | None = None
+    donor: Donor = Field("unknown", description="stem cell donor found so far")
+    symptoms: list[str] = Field(default_factory=list, description="e.g. bone-pain, fever")
     wishes: Wishes = Field(default_factory=Wishes)
-    region: Region | None = None
-    as_of: dt.date | None = None
+    region: Region | None = Field(None, description="where care is given")
 
-    @model_validator(mode="after")
-    def _dates_not_after_as_of(self) -> Case:
-        if self.as_of is None:
-            return self
-        problems: list[str] = []
-        if self.diagnosed and self.diagnosed > self.as_of:
-            problems.append("diagnosed: after as_of")
-        for i, treatment in enumerate(self.treatments):
-            for name in ("started", "ended"):
-                value = getattr(treatment, name)
-                if value and value > self.as_of:
-                    problems.append(f"treatments[{i}].{name}: after as_of")
-        if self.assessment and self.assessment.date and self.assessment.date > self.as_of:
-            problems.append("assessment.date: after as_of")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+    # Field by field rather than on the whole case, so that a date after as_of is
+    # reported together with every other problem, not only once the rest is valid.
+    @field_validator("diagnosed")
+    @classmethod
+    def _diagnosed_by_as_of(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        as_of = info.data.get("as_of")
+        if value and as_of and value > as_of:
+            raise ValueError("after as_of")
+        return value
+
+    @field_validator("treatments")
+    @classmethod
+    def _treatments_by_as_of(cls, value: list[Treatment], info: ValidationInfo) -> list[Treatment]:
+        as_of = info.data.get("as_of")
+        late = [
+            f"[{i}].{name}: after as_of"
+            for i, treatment in enumerate(value)
+            for name in ("started", "ended")
+            if as_of and (when := getattr(treatment, name)) and when > as_of
+        ]
+        if late:
+            raise ValueError("; ".join(late))
+        return value
+
+    @field_validator("assessment")
+    @classmethod
+    def _assessment_by_as_of(
+        cls, value: Assessment | None, info: ValidationInfo
+    ) -> Assessment | None:
+        as_of = info.data.get("as_of")
+        if value and value.date and as_of and value.date > as_of:
+            raise ValueError("date: after as_of")
+        return value
 
     def judged_on(self) -> dt.date:
         """The date the case is judged at: ``as_of``, or today."""

@@ -41,7 +41,12 @@ def _option_section(compiled_option: CompiledOption, knowledge: Knowledge) -> li
     if o.targets:
         lines.append(f"- **Targets:** {', '.join(o.targets)}")
     if o.needs:
-        lines.append(f"- **Reported as missing when unknown:** {', '.join(o.needs)}")
+        needs = [
+            n if isinstance(n, str)
+            else f"{n.fact} (when {condition_in_words(n.when).removeprefix('- ')})"
+            for n in o.needs
+        ]
+        lines.append(f"- **Reported as missing when unknown:** {', '.join(needs)}")
     lines += ["", o.summary, ""]
     if o.how_given:
         lines += [f"*How it is given:* {o.how_given}", ""]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from secondline._case import Case
 from secondline._dates import months_between, whole_years_between
 from secondline._facts import FactValue
+from secondline._history import after_first_remission, best_response, episodes
 from secondline._knowledge import Knowledge
-from secondline._status import Status, best_response, chronological
+from secondline._status import Status
 
 
 def _known(value: str) -> str | None:
@@ -30,10 +31,14 @@ def derive_facts(
     case: Case, status: Status, knowledge: Knowledge
 ) -> tuple[dict[str, FactValue], list[str]]:
     """The fact values for one case, and the drug names that were not recognised."""
-    history = chronological(case.treatments)
-    all_names = [name for t in history for name in t.drugs]
+    all_names = [name for t in case.treatments for name in t.drugs]
     received, unknown = resolve_drugs(knowledge, all_names)
-    last_drugs = resolve_drugs(knowledge, history[-1].drugs)[0] if history else frozenset()
+    history = episodes(case.treatments)
+    last_names = [name for t in history[-1].treatments for name in t.drugs] if history else []
+    last_drugs: frozenset[str] | None = resolve_drugs(knowledge, last_names)[0]
+    if not history and case.treatments:
+        last_drugs = None  # treatments without dates cannot say which came last
+    following = after_first_remission(history)
     a = case.assessment
     extramedullary = None if a is None or a.extramedullary is None else frozenset(a.extramedullary)
     cns: bool | None
@@ -73,25 +78,14 @@ def derive_facts(
         "region": case.region,
         "months_since_last_treatment": status.months_since_last_treatment,
         "remission_length_months": status.remission_length_months,
-        "drugs_received": received if history else frozenset(),
+        "drugs_received": received,
         "last_treatment_drugs": last_drugs,
-        "best_response": best_response(history),
-        "last_response": _known(history[-1].response) if history else None,
+        "best_response": best_response(case.treatments),
+        "last_response": best_response(history[-1].treatments) if history else None,
         "mrd": _known(status.mrd),
         "months_from_diagnosis_to_relapse": to_relapse,
         "age_at_diagnosis": age_at_diagnosis,
-        "reinduction_response": _reinduction_response(case),
+        "reinduction_response": best_response(following.treatments) if following else None,
     }
     return facts, unknown
 
-
-def _reinduction_response(case: Case) -> str | None:
-    """The response to the first treatment started after the first remission's treatment ended."""
-    history = chronological(case.treatments)
-    first_complete = next(
-        (t for t in history if t.response == "complete-remission" and t.ended), None
-    )
-    if first_complete is None or first_complete.ended is None:
-        return None
-    after = [t for t in history if t.started and t.started > first_complete.ended]
-    return _known(after[0].response) if after else None

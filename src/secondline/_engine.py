@@ -141,13 +141,17 @@ def _evaluate_option(
     if truth is False:
         return _not_suggested(option, "not-indicated", list(dict.fromkeys(why)),
                               _own_sources(option.sources, disease))
-    unknown = [name for name in compiled.facts if facts.get(name) is None]
     if truth is None:
+        unknown = [name for name in compiled.facts if facts.get(name) is None]
         missing.note(option.id, unknown, deciding=True)
         return _not_suggested(option, "undecided",
                               [f"Cannot be decided yet. {reason}" for reason in why],
                               _own_sources(option.sources, disease))
-    missing.note(option.id, unknown, deciding=False)
+    wanted = [
+        name for name, when in compiled.needs
+        if facts.get(name) is None and (when is None or when(facts) is True)
+    ]
+    missing.note(option.id, wanted, deciding=False)
     reasons = list(dict.fromkeys(why))
     cites = _own_sources(option.sources, disease)
     for when_note, note in compiled.notes:

@@ -11,11 +11,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from secondline import _yaml
 from secondline._conditions import (
     Compiled,
     Condition,
@@ -49,7 +50,6 @@ KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 #: ``{fact}`` in a note's text is replaced by the fact's value in words
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 _M = TypeVar("_M", bound=BaseModel)
-YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,10 @@ class CompiledOption:
     trial_only: Compiled | None
     exclusions: tuple[tuple[TruthOnly, Exclusion], ...]
     notes: tuple[tuple[TruthOnly | None, Note], ...]
+    #: facts its conditions test: unknown ones are what leaves it undecided
     facts: frozenset[str]
+    #: facts worth asking for while it is suggested, each with its condition
+    needs: tuple[tuple[str, TruthOnly | None], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,7 +107,7 @@ class _Problems:
 def _read(path: Path, model: type[_M], problems: _Problems) -> _M | None:
     where = path.name if path.parent == KNOWLEDGE_DIR else f"{path.parent.name}/{path.name}"
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        data = _yaml.load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         problems.add(where, f"cannot be read: {exc}")
         return None
@@ -180,9 +183,15 @@ def _compile_option(
     _check_citations(where, option.sources, sources, problems)
     for unknown in sorted(set(option.drugs) - drug_ids):
         problems.add(where, f"unknown drug '{unknown}'")
+    needs: list[tuple[str, TruthOnly | None]] = []
     for need in option.needs:
-        if need not in FACTS:
-            problems.add(where, f"needs an unknown fact '{need}'")
+        name = need if isinstance(need, str) else need.fact
+        if name not in FACTS:
+            problems.add(where, f"needs an unknown fact '{name}'")
+        when = None
+        if not isinstance(need, str):
+            when = _check_truth(f"{where} needs[{name}]", need.when, drug_ids, problems)
+        needs.append((name, when))
     suggest = _check_condition(f"{where} suggest_when", option.suggest_when, drug_ids, problems)
     trial = None
     if option.trial_only_when is not None:
@@ -220,7 +229,7 @@ def _compile_option(
         if cond is not None:
             used |= facts_used(cond)
     return CompiledOption(
-        option, suggest, trial, tuple(exclusions), tuple(notes), frozenset(used | set(option.needs))
+        option, suggest, trial, tuple(exclusions), tuple(notes), frozenset(used), tuple(needs)
     )
 
 

@@ -10,10 +10,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from secondline import _yaml
 from secondline._case import Case
 from secondline._errors import CaseError
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -21,6 +20,17 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def _join(where: str, part: str) -> str:
+    """'treatments' + '[1].ended: ...' or 'assessment' + 'date: ...' or '' + 'x: ...'."""
+    if not where:
+        return part
+    if part.startswith("["):
+        return where + part
+    if ":" in part.split(" ", 1)[0]:
+        return f"{where}.{part}"
+    return f"{where}: {part}"
 
 
 def _messages(error: Any) -> list[str]:
@@ -34,7 +44,7 @@ def _messages(error: Any) -> list[str]:
     if kind == "value_error":
         # our own cross-field checks say "field: problem"; one error may hold several
         message = message.removeprefix("Value error, ")
-        return [f"{where}.{part}" if where else part for part in message.split("; ")]
+        return [_join(where, part) for part in message.split("; ")]
     got = error.get("input")
     shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
     return [f"{where or 'case'}: {message[0].lower()}{message[1:]}{shown}"]
@@ -59,7 +69,10 @@ def parse_case(data: Any, as_of: dt.date | None = None) -> Case:
 def load_text(text: str, name: str = "case") -> Any:
     """Parse YAML or JSON (JSON is YAML) text, reporting where it breaks."""
     try:
-        return yaml.load(text, Loader=_Loader)
+        return _yaml.load(text)
+    except _yaml.DuplicateKeyError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise CaseError([f"{exc.key}: given twice (line {line} of {name})"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

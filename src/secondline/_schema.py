@@ -100,6 +100,13 @@ class Exclusion(_Strict):
     sources: list[Citation] = Field(min_length=1)
 
 
+class Need(_Strict):
+    """A fact to report as missing when unknown, only while ``when`` holds."""
+
+    fact: str
+    when: Condition
+
+
 class ExampleCase(_Strict):
     """A worked example kept beside the rule and run by pytest."""
 
@@ -127,7 +134,8 @@ class Option(_Strict):
     suggest_when: Condition
     trial_only_when: Condition | None = None
     not_when: list[Exclusion] = Field(default_factory=list)
-    needs: list[str] = Field(default_factory=list)
+    #: facts reported under `missing` when unknown (the option's own conditions count too)
+    needs: list[str | Need] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     sources: list[Citation] = Field(min_length=1)
     cases: list[ExampleCase] = Field(default_factory=list)

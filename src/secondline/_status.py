@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from secondline._case import Case, Treatment
+from secondline._case import Case
 from secondline._dates import months_between
+from secondline._history import Episode, episodes, remission_start
 from secondline._schema import Definitions
-
-_RANK = {"complete-remission": 3, "partial-remission": 2, "no-response": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +42,6 @@ def _kleene_all(values: list[bool | None]) -> bool | None:
     if any(v is None for v in values):
         return None
     return True
-
-
-def _sort_key(treatment: Treatment) -> dt.date:
-    return treatment.started or treatment.ended or dt.date.min
-
-
-def chronological(treatments: list[Treatment]) -> list[Treatment]:
-    """Treatments oldest first; undated ones first, as nothing places them later."""
-    return sorted(treatments, key=_sort_key)
 
 
 def remission_criteria(case: Case, definitions: Definitions) -> Remission:
@@ -90,17 +80,22 @@ def _criteria_reasons(case: Case, remission: Remission, threshold: float) -> lis
     return reasons
 
 
-def _months_since_last(case: Case, today: dt.date) -> tuple[float | None, str | None]:
+def _months_since_last(
+    case: Case, history: list[Episode], today: dt.date
+) -> tuple[float | None, str | None]:
     if not case.treatments:
         return None, None
-    last = chronological(case.treatments)[-1]
-    if last.ended is None:
+    if not history:
+        return None, "No earlier treatment has a date, so the time since the last is not known."
+    last = history[-1]
+    if last.end is None:
         return None, (
-            "The most recent treatment has no end date, so the time since it ended is not known."
+            "The most recent treatment has no end date (it may still be going on), so the "
+            "time since it ended is not known."
         )
-    months = months_between(last.ended, today)
+    months = months_between(last.end, today)
     return months, (
-        f"The most recent treatment ended {last.ended.isoformat()}, {months:.1f} months ago."
+        f"The most recent treatment ended {last.end.isoformat()}, {months:.1f} months ago."
     )
 
 
@@ -112,7 +107,8 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
     responses = [t.response for t in case.treatments]
     treated = bool(case.treatments) or bool(case.relapses) or bool(case.previous_transplant)
     ever_complete = "complete-remission" in responses or bool(case.relapses)
-    months_since, since_reason = _months_since_last(case, today)
+    history = episodes(case.treatments)
+    months_since, since_reason = _months_since_last(case, history, today)
 
     if not treated:
         state = "untreated"
@@ -129,11 +125,12 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
                 else "Relapses are recorded, so a complete remission was reached before; "
                 "the leukaemia is back."
             )
-        elif "unknown" in responses:
+        elif not case.treatments or "unknown" in responses:
             state = "unknown"
             reasons.append(
-                "The leukaemia is present, but some earlier responses are not recorded, so "
-                "it cannot be told whether a complete remission was ever reached."
+                "The leukaemia is present, but the responses to earlier treatment are not "
+                "all recorded, so it cannot be told whether a complete remission was ever "
+                "reached."
             )
         else:
             state = "refractory"
@@ -146,7 +143,8 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
         reasons.append(since_reason)
     a = case.assessment
     relapse_date = (a.date if a and a.date else today) if state == "relapsed" else None
-    remission_length = _remission_length(case, relapse_date)
+    began = remission_start(history, relapse_date) if relapse_date else None
+    remission_length = months_between(began, relapse_date) if began and relapse_date else None
     mrd = a.mrd if a else "unknown"
     if mrd != "unknown":
         method = f" by {a.mrd_method}" if a and a.mrd_method else ""
@@ -161,23 +159,3 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
         relapse_date=relapse_date,
         reasons=tuple(reasons),
     )
-
-
-def _remission_length(case: Case, relapse_date: dt.date | None) -> float | None:
-    """From the end of the latest treatment that brought a complete remission to the relapse."""
-    if relapse_date is None:
-        return None
-    complete = [
-        t for t in chronological(case.treatments)
-        if t.response == "complete-remission" and t.ended and t.ended <= relapse_date
-    ]
-    if not complete:
-        return None
-    ended = complete[-1].ended
-    assert ended is not None
-    return months_between(ended, relapse_date)
-
-
-def best_response(treatments: list[Treatment]) -> str | None:
-    known = [t.response for t in treatments if t.response in _RANK]
-    return max(known, key=_RANK.__getitem__) if known else None
