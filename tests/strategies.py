@@ -110,56 +110,96 @@ def _iso(day: dt.date) -> str:
     return day.isoformat()
 
 
-def _maybe(draw: st.DrawFn, target: dict[str, Any], key: str, values: st.SearchStrategy[Any]) -> None:
-    """Set ``target[key]`` about half the time (the field is optional)."""
-    if draw(st.booleans()):
+def _maybe(
+    draw: st.DrawFn,
+    target: dict[str, Any],
+    key: str,
+    values: st.SearchStrategy[Any],
+    often: bool = False,
+) -> None:
+    """Set the optional ``target[key]`` half the time, or three times in four if ``often``."""
+    if draw(st.integers(0, 3)) < (3 if often else 2):
         target[key] = draw(values)
 
 
 @st.composite
 def treatment_dicts(
-    draw: st.DrawFn, as_of: dt.date, latest_start: dt.date | None = None
+    draw: st.DrawFn, as_of: dt.date, before: dt.date | None = None
 ) -> dict[str, Any]:
-    """One earlier treatment; it starts no later than ``latest_start`` (default ``as_of``)."""
-    latest = latest_start or as_of
+    """One earlier treatment, dated no later than ``as_of``.
+
+    With ``before``, the treatment lies wholly before that day (a start always comes with
+    an end), so it cannot overlap a treatment that starts on ``before``.
+    """
+    latest = before - dt.timedelta(days=1) if before else as_of
     earliest = latest - HISTORY
     treatment: dict[str, Any] = {}
     _maybe(draw, treatment, "drugs", st.lists(drug_names(), max_size=4))
     _maybe(draw, treatment, "type", st.sampled_from(TREATMENT_TYPES))
-    _maybe(draw, treatment, "response", st.sampled_from(RESPONSES))
+    _maybe(draw, treatment, "response", st.sampled_from(RESPONSES), often=True)
     started = draw(st.none() | st.dates(min_value=earliest, max_value=latest))
+    ended: dt.date | None
     if started is not None:
         treatment["started"] = _iso(started)
-        ended = draw(st.none() | st.dates(min_value=started, max_value=as_of))
+        ends = st.dates(min_value=started, max_value=latest)
+        ended = draw(ends if before else st.none() | ends)
     else:
-        # undated start: sorted by its end, so keep the end before ``latest`` as well
         ended = draw(st.none() | st.dates(min_value=earliest, max_value=latest))
     if ended is not None:
         treatment["ended"] = _iso(ended)
     return treatment
 
 
+BLASTS_EDGES = (0, 4.99, 5, 5.0, 5.01, 100)
+
+
 @st.composite
 def assessment_dicts(draw: st.DrawFn, as_of: dt.date) -> dict[str, Any]:
+    """The latest assessment: a remission picture, a picture of disease, or anything at all.
+
+    Left to chance alone the three remission criteria would hardly ever all be met, so a
+    third of draws show a remission and a third show leukaemia; the rest mix freely.
+    """
+    picture = draw(st.sampled_from(("remission", "disease", "free")))
     assessment: dict[str, Any] = {}
-    _maybe(draw, assessment, "date", st.dates(as_of - HISTORY, as_of).map(_iso))
-    _maybe(
-        draw, assessment, "marrow_blasts_percent",
-        st.one_of(
-            st.just(5),
-            st.sampled_from((0, 4.99, 5.0, 5.01, 100)),
-            st.integers(0, 100),
-            st.floats(0, 100, allow_nan=False, allow_infinity=False),
-        ),
-    )
-    _maybe(draw, assessment, "blood_counts_normal", st.none() | st.booleans())
-    _maybe(
-        draw, assessment, "extramedullary",
-        st.none() | st.lists(st.sampled_from(EXTRAMEDULLARY_SITES), max_size=3, unique=True),
-    )
+    _maybe(draw, assessment, "date", st.dates(as_of - HISTORY, as_of).map(_iso), often=True)
+    if picture == "remission":
+        assessment["blood_counts_normal"] = True
+        assessment["marrow_blasts_percent"] = draw(
+            st.one_of(st.sampled_from((0, 4.99)), st.floats(0, 5, exclude_max=True))
+        )
+        assessment["extramedullary"] = []
+    elif picture == "disease":
+        _maybe(draw, assessment, "blood_counts_normal", st.none() | st.booleans())
+        assessment["marrow_blasts_percent"] = draw(
+            st.one_of(st.sampled_from((5, 5.0, 5.01, 100)), st.integers(5, 100))
+        )
+        _maybe(
+            draw, assessment, "extramedullary",
+            st.lists(st.sampled_from(EXTRAMEDULLARY_SITES), max_size=3, unique=True),
+        )
+    else:
+        _maybe(
+            draw, assessment, "marrow_blasts_percent",
+            st.one_of(
+                st.sampled_from(BLASTS_EDGES),
+                st.integers(0, 100),
+                st.floats(0, 100, allow_nan=False, allow_infinity=False),
+            ),
+        )
+        _maybe(draw, assessment, "blood_counts_normal", st.none() | st.booleans())
+        _maybe(
+            draw, assessment, "extramedullary",
+            st.none() | st.lists(st.sampled_from(EXTRAMEDULLARY_SITES), max_size=3, unique=True),
+        )
     _maybe(draw, assessment, "mrd", st.sampled_from(PRESENCE))
     _maybe(draw, assessment, "mrd_method", st.sampled_from(MRD_METHODS))
     return assessment
+
+
+def marker_values() -> st.SearchStrategy[str]:
+    """Positive half the time (as markers mostly are in B-ALL), else negative or unknown."""
+    return st.sampled_from(("positive", "positive", "negative", "unknown"))
 
 
 def ages() -> st.SearchStrategy[int]:
@@ -171,7 +211,8 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
     """A valid case as a plain mapping (dates as ISO strings)."""
     as_of = draw(as_of_dates())
     # about one case in six: hairy cell leukaemia whose most recent treatment ended exactly
-    # 2 calendar years before as_of
+    # 2 calendar years before as_of; earlier ones end before it starts, so that overlapping
+    # treatments (grouped as one episode) cannot move "the most recent treatment"
     two_year_edge = draw(st.integers(0, 5)) == 0
     if two_year_edge:
         as_of = _no_leap_day(as_of)
@@ -179,19 +220,18 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
     case: dict[str, Any] = {"age": draw(ages()), "disease": disease}
     _maybe(draw, case, "id", st.text(max_size=12))
     _maybe(draw, case, "diagnosed", st.dates(as_of - HISTORY, as_of).map(_iso))
-    _maybe(draw, case, "philadelphia", st.sampled_from(PRESENCE))
+    _maybe(draw, case, "philadelphia", st.sampled_from(PRESENCE), often=True)
     _maybe(
         draw, case, "markers",
-        st.dictionaries(st.sampled_from(MARKERS), st.sampled_from(PRESENCE), max_size=3),
+        st.fixed_dictionaries({}, optional={m: marker_values() for m in MARKERS}),
+        often=True,
     )
     _maybe(draw, case, "fit_for_intensive_treatment", st.none() | st.booleans())
 
     if two_year_edge:
         ended = two_years_before(as_of)
         started = draw(st.dates(ended - dt.timedelta(days=200), ended))
-        earlier = draw(
-            st.lists(treatment_dicts(as_of, started - dt.timedelta(days=1)), max_size=3)
-        )
+        earlier = draw(st.lists(treatment_dicts(as_of, before=started), max_size=3))
         drug = draw(st.sampled_from(sorted(PURINE_ANALOGUE_NAMES)))
         last = {
             "drugs": [draw(st.sampled_from(PURINE_ANALOGUE_NAMES[drug]).flatmap(_letter_case))],
@@ -202,9 +242,9 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
         }
         case["treatments"] = draw(st.permutations([*earlier, last]))
     else:
-        _maybe(draw, case, "treatments", st.lists(treatment_dicts(as_of), max_size=4))
+        _maybe(draw, case, "treatments", st.lists(treatment_dicts(as_of), max_size=4), often=True)
 
-    _maybe(draw, case, "assessment", assessment_dicts(as_of))
+    _maybe(draw, case, "assessment", assessment_dicts(as_of), often=True)
     _maybe(draw, case, "relapses", st.integers(0, 5))
     _maybe(
         draw, case, "relapse_sites",
@@ -221,7 +261,23 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
     )
     _maybe(draw, case, "region", st.sampled_from(REGIONS))
     case["as_of"] = _iso(as_of)
+    _diagnosis_first(case)
     return case
+
+
+def _diagnosis_first(case: dict[str, Any]) -> None:
+    """A diagnosis comes before every treatment and assessment: move it back if drawn later."""
+    if "diagnosed" not in case:
+        return
+    dated = [
+        day
+        for treatment in case.get("treatments", [])
+        for day in (treatment.get("started"), treatment.get("ended"))
+        if day
+    ]
+    if (case.get("assessment") or {}).get("date"):
+        dated.append(case["assessment"]["date"])
+    case["diagnosed"] = min([case["diagnosed"], *dated])  # ISO dates sort as text
 
 
 def cases() -> st.SearchStrategy[Case]:

@@ -464,3 +464,17 @@ def test_brand_name_counts_as_the_drug() -> None:
     suggested = {o.id for o in result.options}
     assert "imatinib" not in suggested
     assert {"dasatinib", "ponatinib"} <= suggested
+
+
+def test_treatment_or_assessment_before_diagnosis_is_refused() -> None:
+    data = {
+        "age": 40, "disease": "B-ALL", "as_of": "2026-11-23", "diagnosed": "2025-06-01",
+        "treatments": [{"started": "2025-05-01", "ended": "2025-07-01"}],
+        "assessment": {"date": "2025-01-01"},
+    }
+    with pytest.raises(CaseError) as caught:
+        parse_case(data)
+    assert caught.value.problems == [
+        "treatments[0].started: before diagnosed",
+        "assessment.date: before diagnosed",
+    ]

@@ -140,15 +140,17 @@ class Case(_Strict):
     @field_validator("treatments")
     @classmethod
     def _treatments_by_as_of(cls, value: list[Treatment], info: ValidationInfo) -> list[Treatment]:
-        as_of = info.data.get("as_of")
-        late = [
-            f"[{i}].{name}: after as_of"
-            for i, treatment in enumerate(value)
-            for name in ("started", "ended")
-            if as_of and (when := getattr(treatment, name)) and when > as_of
-        ]
-        if late:
-            raise ValueError("; ".join(late))
+        as_of, diagnosed = info.data.get("as_of"), info.data.get("diagnosed")
+        problems = []
+        for i, treatment in enumerate(value):
+            for name in ("started", "ended"):
+                when = getattr(treatment, name)
+                if when and as_of and when > as_of:
+                    problems.append(f"[{i}].{name}: after as_of")
+                elif when and diagnosed and when < diagnosed:
+                    problems.append(f"[{i}].{name}: before diagnosed")
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @field_validator("assessment")
@@ -156,9 +158,11 @@ class Case(_Strict):
     def _assessment_by_as_of(
         cls, value: Assessment | None, info: ValidationInfo
     ) -> Assessment | None:
-        as_of = info.data.get("as_of")
+        as_of, diagnosed = info.data.get("as_of"), info.data.get("diagnosed")
         if value and value.date and as_of and value.date > as_of:
             raise ValueError("date: after as_of")
+        if value and value.date and diagnosed and value.date < diagnosed:
+            raise ValueError("date: before diagnosed")
         return value
 
     def judged_on(self) -> dt.date:

@@ -128,7 +128,11 @@ def _evaluate_option(
         return _not_suggested(option, "not-indicated", [reason],
                               _own_sources(option.sources, "any"))
     for when, rule in knowledge.exclusions:
-        if rule.anti_leukaemia == option.anti_leukaemia and when(facts) is True:
+        if (
+            rule.anti_leukaemia == option.anti_leukaemia
+            and (rule.diseases is None or disease in rule.diseases)
+            and when(facts) is True
+        ):
             return _not_suggested(option, "excluded", [rule.reason],
                                   _own_sources(rule.sources, disease))
 

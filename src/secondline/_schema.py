@@ -146,6 +146,8 @@ class GlobalExclusion(Exclusion):
 
     id: str
     anti_leukaemia: bool
+    #: the diseases it applies to; all when left out
+    diseases: list[Disease] | None = None
 
 
 class Gap(_Strict):

@@ -1,0 +1,301 @@
+"""Whole-knowledge-base tests: the packaged files are sound, a broken copy is reported in
+full, the contract's option ids exist, drug codes and names are right, and no text gives
+a dose."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from secondline import KnowledgeError, check_knowledge, load_knowledge
+from secondline._knowledge import KNOWLEDGE_DIR
+
+OPTION_FILES = sorted((KNOWLEDGE_DIR / "options").glob("*.yaml"))
+
+#: contract section 4, the v1 option ids
+CONTRACT_OPTION_IDS = (
+    "blinatumomab", "inotuzumab-ozogamicin", "tisagenlecleucel", "reinduction-chemotherapy",
+    "flag-ida", "nelarabine-regimen", "imatinib", "dasatinib", "ponatinib",
+    "stem-cell-transplant", "total-body-irradiation", "intrathecal-chemotherapy",
+    "high-dose-methotrexate", "cranial-radiotherapy", "palliative-radiotherapy",
+    "supportive-care", "clinical-trial", "symptom-control", "cladribine", "pentostatin",
+    "rituximab", "interferon-alfa",
+)
+
+#: WHO ATC codes
+ATC = {
+    "cladribine": "L01BB04",
+    "pentostatin": "L01XX08",
+    "rituximab": "L01FA01",
+    "interferon-alfa-2a": "L03AB04",
+    "interferon-alfa-2b": "L03AB05",
+    "blinatumomab": "L01FX07",
+    "inotuzumab-ozogamicin": "L01FB01",
+    "tisagenlecleucel": "L01XL04",
+    "imatinib": "L01EA01",
+    "dasatinib": "L01EA02",
+    "ponatinib": "L01EA05",
+    "nelarabine": "L01BB07",
+    "cyclophosphamide": "L01AA01",
+    "etoposide": "L01CB01",
+    "fludarabine": "L01BB05",
+    "cytarabine": "L01BC01",
+    "idarubicin": "L01DB06",
+    "methotrexate": "L01BA01",
+    "filgrastim": "L03AA02",
+    "prednisolone": "H02AB06",
+    "prednisone": "H02AB07",
+    "dexamethasone": "H02AB02",
+}
+
+SUGGESTED = {"suggested", "clinical-trial"}
+NOT_SUGGESTED = {"excluded", "not-indicated", "undecided"}
+
+#: a number with a unit of dose: mg, mg/m2, g, mcg, µg, ml, units, IU, Gy and their words
+DOSE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*"
+    r"(?:mg|g|mcg|µg|μg|ug|ng|ml|units?|iu|c?gy|mmol|milligrams?|micrograms?|"
+    r"millilit(?:re|er)s?|grays?)"
+    r"(?:\s*/\s*(?:m2|m²|kg|day|d|h|dose))?\b",
+    re.IGNORECASE,
+)
+#: the keys under which the knowledge holds words a reader sees
+TEXT_KEYS = {"name", "summary", "how_given", "text", "reason", "unmet", "note", "label"}
+
+
+def read_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """Every mapping, list and value in a YAML tree, depth first."""
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def texts(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(where, text) for every reader-facing string, skipping the example cases."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "cases":
+                continue
+            where = f"{path}.{key}" if path else str(key)
+            if key in TEXT_KEYS and isinstance(value, str):
+                yield where, value
+            else:
+                yield from texts(value, where)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from texts(value, f"{path}[{i}]")
+
+
+# --- the packaged knowledge ---------------------------------------------------------------
+
+
+def test_packaged_knowledge_has_no_problems() -> None:
+    knowledge, problems = check_knowledge()
+    assert problems == [], "knowledge problems:\n" + "\n".join(problems)
+    assert knowledge is not None
+    assert len(knowledge.options) == len(OPTION_FILES)
+
+
+def test_every_contract_option_id_exists() -> None:
+    ids = {compiled.option.id for compiled in load_knowledge().options}
+    missing = sorted(set(CONTRACT_OPTION_IDS) - ids)
+    assert not missing, f"contract option ids not in the knowledge: {missing}"
+
+
+def test_drug_atc_codes() -> None:
+    codes = {drug.id: drug.atc for drug in load_knowledge().drugs.drugs}
+    assert {drug: codes.get(drug) for drug in ATC} == ATC
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Blincyto", ("blinatumomab",)),
+        ("besponsa", ("inotuzumab-ozogamicin",)),
+        ("KYMRIAH", ("tisagenlecleucel",)),
+        ("Sprycel", ("dasatinib",)),
+        ("Iclusig", ("ponatinib",)),
+        ("Gleevec", ("imatinib",)),
+        ("Glivec", ("imatinib",)),
+        ("Truxima", ("rituximab",)),
+        ("  gLiVeC ", ("imatinib",)),
+        ("cladribine", ("cladribine",)),
+    ],
+)
+def test_brand_names_resolve_case_insensitively(written: str, expected: tuple[str, ...]) -> None:
+    assert load_knowledge().canonical_drugs(written) == expected
+
+
+@pytest.mark.parametrize("written", ["FLAG-IDA", "flag-ida", "Flag IDA"])
+def test_flag_ida_resolves_to_its_four_drugs(written: str) -> None:
+    drugs = load_knowledge().canonical_drugs(written)
+    assert len(drugs) == 4
+    assert set(drugs) == {"fludarabine", "cytarabine", "filgrastim", "idarubicin"}
+
+
+@pytest.mark.parametrize("written", ["vincristine", "", "blinatumomabb", "FLAG-IDAX"])
+def test_unknown_names_resolve_to_nothing(written: str) -> None:
+    assert load_knowledge().canonical_drugs(written) == ()
+
+
+def test_every_source_is_cited_somewhere() -> None:
+    registry = read_yaml(KNOWLEDGE_DIR / "sources.yaml")["sources"]
+    files = [KNOWLEDGE_DIR / name for name in ("drugs.yaml", "definitions.yaml", "rules.yaml")]
+    cited: set[str] = set()
+    for path in [*files, *OPTION_FILES]:
+        for node in walk(read_yaml(path)):
+            if isinstance(node, dict) and {"source", "section"} <= node.keys():
+                cited.add(node["source"])
+    uncited = sorted({source["id"] for source in registry} - cited)
+    assert not uncited, f"sources no rule cites: {uncited}"
+
+
+@pytest.mark.parametrize("path", OPTION_FILES, ids=lambda p: p.stem)
+def test_option_has_examples_both_ways(path: Path) -> None:
+    outcomes = [case["expect"] for case in read_yaml(path).get("cases") or []]
+    assert set(outcomes) & SUGGESTED, f"{path.name}: no example where it is suggested"
+    assert set(outcomes) & NOT_SUGGESTED, f"{path.name}: no example where it is not suggested"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*OPTION_FILES, KNOWLEDGE_DIR / "rules.yaml", KNOWLEDGE_DIR / "definitions.yaml"],
+    ids=lambda p: p.stem,
+)
+def test_no_text_gives_a_dose(path: Path) -> None:
+    found = [
+        f"{where}: {match.group(0)!r}"
+        for where, text in texts(read_yaml(path))
+        for match in DOSE.finditer(text)
+    ]
+    assert not found, f"{path.name} gives doses: {found}"
+
+
+def test_texts_finds_the_reader_facing_words() -> None:
+    # guards the dose test against walking past the words it must read
+    found = dict(texts(read_yaml(KNOWLEDGE_DIR / "options" / "tisagenlecleucel.yaml")))
+    assert "summary" in found
+    assert "how_given" in found
+    assert "notes[0].text" in found
+    assert "not_when[0].reason" in found
+    assert "suggest_when.all[1].unmet" in found
+    assert not any(where.startswith("cases") for where in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15 mg/m2 a day", "2mg", "0.5 mg/kg", "12 mg", "3 g", "100 mcg", "5 µg", "10 ml",
+        "3 units", "2 IU", "12 Gy", "1800 cGy", "50 milligrams",
+    ],
+)
+def test_the_dose_pattern_catches_doses(text: str) -> None:
+    assert DOSE.search(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "usually lasts 2 to 3 years", "aged 25 or under", "below the 5% criterion",
+        "exactly 2 years ago", "CD19 and CD22", "FLAG-IDA", "several times a week",
+        "over 25 days", "CD20 genes",
+    ],
+)
+def test_the_dose_pattern_leaves_other_numbers_alone(text: str) -> None:
+    assert not DOSE.search(text), text
+
+
+# --- a broken copy ------------------------------------------------------------------------
+
+
+def _edit(path: Path, change: Any) -> None:
+    data = read_yaml(path)
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def test_an_unbroken_copy_has_no_problems(knowledge_copy: Path) -> None:
+    # the control for the test below: copying (and re-writing a file) breaks nothing
+    _edit(knowledge_copy / "options" / "cladribine.yaml", lambda data: None)
+    knowledge, problems = check_knowledge(knowledge_copy)
+    assert problems == []
+    assert knowledge is not None
+    assert load_knowledge(knowledge_copy).root == knowledge_copy
+
+
+def _break_copy(root: Path) -> dict[str, str]:
+    """Break five things at once; return, per broken file, a word its problem must name."""
+    options = root / "options"
+
+    def unknown_fact(data: dict[str, Any]) -> None:
+        data["suggest_when"] = {"all": [data["suggest_when"], {"fact": "no_such_fact", "is": 1}]}
+
+    def unknown_source(data: dict[str, Any]) -> None:
+        data["sources"].append({"source": "no-such-source", "section": "Treatment"})
+
+    def unknown_section(data: dict[str, Any]) -> None:
+        data["sources"].append({"source": "cruk-all-rr", "section": "No such section"})
+
+    def no_cases(data: dict[str, Any]) -> None:
+        del data["cases"]
+
+    _edit(options / "blinatumomab.yaml", unknown_fact)
+    _edit(options / "rituximab.yaml", unknown_source)
+    _edit(options / "dasatinib.yaml", unknown_section)
+    _edit(options / "symptom-control.yaml", no_cases)
+    shutil.copy(options / "ponatinib.yaml", options / "zz-ponatinib.yaml")
+    return {
+        "options/blinatumomab.yaml": "no_such_fact",
+        "options/rituximab.yaml": "no-such-source",
+        "options/dasatinib.yaml": "No such section",
+        "options/symptom-control.yaml": "no example cases",
+        "options/zz-ponatinib.yaml": "duplicate option id",
+    }
+
+
+def _assert_all_reported(problems: list[str], expected: dict[str, str]) -> None:
+    shown = "\n".join(problems)
+    for where, word in expected.items():
+        assert any(line.startswith(where) and word in line for line in problems), (
+            f"no problem names {where} and {word!r}:\n{shown}"
+        )
+    # nothing else is blamed: every line names one of the files that were broken
+    for line in problems:
+        assert line.startswith(tuple(expected)), f"unexpected problem: {line}"
+
+
+def test_a_broken_copy_reports_every_problem_at_once(knowledge_copy: Path) -> None:
+    expected = _break_copy(knowledge_copy)
+    _, problems = check_knowledge(knowledge_copy)
+    _assert_all_reported(problems, expected)
+    duplicate = next(line for line in problems if "duplicate option id" in line)
+    assert "[ponatinib]" in duplicate
+    assert "ponatinib.yaml" in duplicate.split("duplicate option id", 1)[1]
+
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(knowledge_copy)
+    _assert_all_reported(caught.value.problems, expected)
+    assert caught.value.problems == problems
+    # the packaged knowledge, cached separately, is untouched
+    assert check_knowledge()[1] == []
