@@ -387,3 +387,20 @@ def test_hcl_two_year_rule_does_not_depend_on_listing_order() -> None:
         results.append((result.status.months_since_last_treatment,
                         sorted(o.id for o in result.options)))
     assert results[0] == results[1]
+
+
+def test_an_assessment_older_than_the_latest_treatment_is_flagged() -> None:
+    case = {
+        "age": 40, "disease": "B-ALL", "as_of": "2026-11-23",
+        "treatments": [
+            {"started": "2025-01-01", "ended": "2025-06-01", "response": "complete-remission"},
+            {"started": "2026-09-01", "ended": "2026-10-15", "response": "unknown"},
+        ],
+        "assessment": {"date": "2026-08-20", "marrow_blasts_percent": 30,
+                       "blood_counts_normal": False, "extramedullary": []},
+    }
+    warnings = assess(parse_case(case)).warnings
+    assert any("older than the end of the most recent treatment" in w for w in warnings)
+    case["assessment"] = {**case["assessment"], "date": "2026-11-01"}
+    warnings = assess(parse_case(case)).warnings
+    assert not any("older than" in w for w in warnings)

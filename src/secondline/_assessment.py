@@ -16,6 +16,9 @@ DISCLAIMER = (
 )
 
 
+Line = Literal["first-line", "later-line"]
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -51,7 +54,7 @@ class OptionOut(_Out):
     name: str
     category: Category
     availability: Literal["standard", "clinical-trial"]
-    line: Literal["first-line", "later-line"]
+    line: Line
     summary: str
     how_given: str | None
     drugs: list[DrugOut]
@@ -103,7 +106,7 @@ class Assessment(_Out):
     case_id: str | None
     disease: Literal["B-ALL", "T-ALL", "HCL"]
     as_of: dt.date
-    line: Literal["first-line", "later-line"]
+    line: Line
     status: StatusOut
     options: list[OptionOut]
     not_suggested: list[NotSuggestedOut]

@@ -138,9 +138,9 @@ def compile_condition(cond: Condition) -> Compiled:
     if isinstance(cond, Leaf):
         inner = _compile_leaf(cond)
     elif isinstance(cond, All):
-        inner = _compile_all([compile_condition(c) for c in cond.all])
+        inner = _compile_junction([compile_condition(c) for c in cond.all], decisive=False)
     elif isinstance(cond, AnyOf):
-        inner = _compile_any([compile_condition(c) for c in cond.any])
+        inner = _compile_junction([compile_condition(c) for c in cond.any], decisive=True)
     else:
         inner = _compile_not(compile_condition(cond.not_))
     if cond.reason is None and cond.unmet is None:
@@ -242,7 +242,12 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
     return run
 
 
-def _compile_all(parts: list[Compiled]) -> Compiled:
+def _compile_junction(parts: list[Compiled], decisive: bool) -> Compiled:
+    """``all`` (decisive=False: one false part decides) or ``any`` (decisive=True).
+
+    The reasons returned are those of the parts that decided the answer.
+    """
+
     def run(facts: Mapping[str, FactValue]) -> tuple[Truth, tuple[str, ...]]:
         held: list[str] = []
         failed: list[str] = []
@@ -250,28 +255,12 @@ def _compile_all(parts: list[Compiled]) -> Compiled:
         for part in parts:
             truth, why = part(facts)
             (held if truth is True else failed if truth is False else unknown).extend(why)
-        if failed:
-            return False, tuple(failed)
+        deciding = held if decisive else failed
+        if deciding:
+            return decisive, tuple(deciding)
         if unknown:
             return None, tuple(unknown)
-        return True, tuple(held)
-
-    return run
-
-
-def _compile_any(parts: list[Compiled]) -> Compiled:
-    def run(facts: Mapping[str, FactValue]) -> tuple[Truth, tuple[str, ...]]:
-        held: list[str] = []
-        failed: list[str] = []
-        unknown: list[str] = []
-        for part in parts:
-            truth, why = part(facts)
-            (held if truth is True else failed if truth is False else unknown).extend(why)
-        if held:
-            return True, tuple(held)
-        if unknown:
-            return None, tuple(unknown)
-        return False, tuple(failed)
+        return not decisive, tuple(failed if decisive else held)
 
     return run
 

@@ -14,6 +14,7 @@ from secondline._assessment import (
     Assessment,
     DrugOut,
     GapOut,
+    Line,
     MissingOut,
     NotSuggestedOut,
     OptionOut,
@@ -111,7 +112,7 @@ def _evaluate_option(
     compiled: CompiledOption,
     facts: Mapping[str, FactValue],
     knowledge: Knowledge,
-    line: str,
+    line: Line,
     missing: _Missing,
 ) -> OptionOut | NotSuggestedOut | None:
     option = compiled.option
@@ -126,7 +127,7 @@ def _evaluate_option(
     if not in_scope:
         reason = f"The sources describe it for {', '.join(option.diseases)} only."
         return _not_suggested(option, "not-indicated", [reason],
-                              _own_sources(option.sources, "any"))
+                              _own_sources(option.sources, disease))
     for when, rule in knowledge.exclusions:
         if (
             rule.anti_leukaemia == option.anti_leukaemia
@@ -175,13 +176,12 @@ def _evaluate_option(
 
 def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
     d = knowledge.definitions
-    cites = list(d.remission.sources)
+    cites = _own_sources(d.remission.sources, case.disease)
     if status.state in ("relapsed", "refractory"):
-        cites.extend(getattr(d, status.state))
+        cites += _own_sources(getattr(d, status.state), case.disease)
     if status.mrd != "unknown":
-        cites.extend(d.mrd)
+        cites += _own_sources(d.mrd, case.disease)
     r = status.remission
-    cites = [c for c in cites if c.diseases is None or case.disease in c.diseases]
     return StatusOut(
         state=status.state,
         remission=RemissionOut(
@@ -206,7 +206,7 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     knowledge = knowledge or load_knowledge()
     status = assess_status(case, knowledge.definitions)
     facts, unknown_drugs = derive_facts(case, status, knowledge)
-    line = "first-line" if status.state == "untreated" else "later-line"
+    line: Line = "first-line" if status.state == "untreated" else "later-line"
     missing = _Missing()
     options: list[OptionOut] = []
     not_suggested: list[NotSuggestedOut] = []
@@ -221,13 +221,13 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         PrognosticOut(
             id=factor.id, label=factor.label,
             value=format_value(FACTS[factor.fact], facts.get(factor.fact)),
-            note=factor.note, sources=_dedupe(factor.sources),
+            note=factor.note, sources=_own_sources(factor.sources, case.disease),
         )
         for when, factor in knowledge.prognostic
         if case.disease in factor.diseases and (when is None or when(facts) is True)
     ]
     gaps = [
-        GapOut(id=gap.id, text=gap.text, sources=_dedupe(gap.sources))
+        GapOut(id=gap.id, text=gap.text, sources=_own_sources(gap.sources, case.disease))
         for when, gap in knowledge.gaps
         if when(facts) is True
     ]
@@ -239,7 +239,8 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     cited += [c.source for g in gaps for c in g.sources]
     today = case.judged_on()
     sources: list[SourceOut] = []
-    warnings = [
+    warnings = [] if status.stale_assessment is None else [status.stale_assessment]
+    warnings += [
         f"The drug name '{name}' is not in the knowledge base; it is kept as written and "
         "plays no part in the options."
         for name in unknown_drugs

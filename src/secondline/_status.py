@@ -34,6 +34,8 @@ class Status:
     remission_length_months: float | None
     relapse_date: dt.date | None
     reasons: tuple[str, ...]
+    #: set when the latest assessment is older than the end of the latest treatment
+    stale_assessment: str | None = None
 
 
 def _kleene_all(values: list[bool | None]) -> bool | None:
@@ -145,6 +147,12 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
     relapse_date = (a.date if a and a.date else today) if state == "relapsed" else None
     began = remission_start(history, relapse_date) if relapse_date else None
     remission_length = months_between(began, relapse_date) if began and relapse_date else None
+    stale = None
+    if a and a.date and history and history[-1].end and a.date < history[-1].end:
+        stale = (
+            f"The latest assessment ({a.date}) is older than the end of the most recent "
+            f"treatment ({history[-1].end}); the disease status may be out of date."
+        )
     mrd = a.mrd if a else "unknown"
     if mrd != "unknown":
         method = f" by {a.mrd_method}" if a and a.mrd_method else ""
@@ -158,4 +166,5 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
         remission_length_months=remission_length,
         relapse_date=relapse_date,
         reasons=tuple(reasons),
+        stale_assessment=stale,
     )
