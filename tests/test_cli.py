@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from secondline._cli import main
@@ -366,3 +367,12 @@ def test_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert "knowledge base ok" in captured.out
     assert "5 sources" in captured.out
     assert captured.err == ""
+
+
+def test_schema_of_the_assessment_validates_a_real_assessment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["schema", "--assessment"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert main(["assess", "examples/hcl-late-relapse.yaml", "--json"]) == 0
+    jsonschema.validate(json.loads(capsys.readouterr().out), schema)

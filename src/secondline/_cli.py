@@ -45,7 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
     assess.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
 
-    commands.add_parser("schema", help="print the case format as JSON Schema")
+    schema = commands.add_parser("schema", help="print the case format as JSON Schema")
+    schema.add_argument(
+        "--assessment", action="store_true",
+        help="print the schema of the assessment (the output of assess --json) instead",
+    )
 
     sources = commands.add_parser("sources", help="list the sources behind the knowledge")
     sources.add_argument("--json", action="store_true", help="print as JSON")
@@ -117,9 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "assess":
             return _assess(args)
         if args.command == "schema":
-            from secondline._parse import case_json_schema
+            from secondline._parse import assessment_json_schema, case_json_schema
 
-            print(json.dumps(case_json_schema(), indent=2))
+            schema = assessment_json_schema() if args.assessment else case_json_schema()
+            print(json.dumps(schema, indent=2))
             return 0
         if args.command == "sources":
             return _sources(args)

@@ -102,3 +102,13 @@ def case_json_schema() -> dict[str, Any]:
     schema["title"] = "secondline case"
     return schema
 
+
+def assessment_json_schema() -> dict[str, Any]:
+    """The assessment (the output of ``assess --json``) as JSON Schema."""
+    from secondline._assessment import Assessment
+
+    schema = Assessment.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "secondline assessment"
+    return schema
+

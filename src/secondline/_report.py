@@ -99,7 +99,8 @@ def render(a: Assessment, console: Console) -> None:
     console.rule(f"[bold]secondline[/] · {escape(who)} · {a.disease} · as of {a.as_of}")
     console.print(_status(a))
     if a.options:
-        console.print(f"[bold]Options to discuss ({a.line})[/]")
+        line = "first treatment" if a.line == "first-line" else "second line or later"
+        console.print(f"[bold]Options to discuss ({line})[/]")
         for panel in _options(a):
             console.print(panel)
     else:
