@@ -120,7 +120,9 @@ class Case(_Strict):
     relapses: Whole | None = Field(
         default=None, ge=0, description="relapses so far, this one included"
     )
-    relapse_sites: list[RelapseSite] = Field(default_factory=list)
+    relapse_sites: list[RelapseSite] | None = Field(
+        None, description="where the disease has come back; absent = not recorded"
+    )
     previous_transplant: YesNo | None = None
     donor: Donor = Field("unknown", description="stem cell donor found so far")
     symptoms: list[str] = Field(default_factory=list, description="e.g. bone-pain, fever")

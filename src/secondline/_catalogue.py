@@ -121,6 +121,10 @@ def catalogue(knowledge: Knowledge | None = None) -> str:
     for gap in knowledge.rules.gaps:
         lines.append(f"- `{gap.id}`: {gap.text} ({_cites(gap.sources, knowledge)})")
         lines.append(condition_in_words(gap.when, depth=1))
+    lines += ["", "## Cautions (said as warnings)", ""]
+    for caution in knowledge.rules.cautions:
+        lines.append(f"- `{caution.id}`: {caution.text} ({_cites(caution.sources, knowledge)})")
+        lines.append(condition_in_words(caution.when, depth=1))
     lines += ["", "## Prognostic factors", ""]
     for factor in knowledge.rules.prognostic_factors:
         lines.append(f"- `{factor.id}` — {factor.label} (fact `{factor.fact}`, "

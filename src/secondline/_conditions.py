@@ -245,22 +245,22 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
 def _compile_junction(parts: list[Compiled], decisive: bool) -> Compiled:
     """``all`` (decisive=False: one false part decides) or ``any`` (decisive=True).
 
-    The reasons returned are those of the parts that decided the answer.
+    The first deciding part gives the reason (so list the plainest test first: a case in
+    remission is told so, not every other way it misses); otherwise the unknown parts
+    say what is missing, or every part says why the answer holds.
     """
 
     def run(facts: Mapping[str, FactValue]) -> tuple[Truth, tuple[str, ...]]:
-        held: list[str] = []
-        failed: list[str] = []
+        others: list[str] = []
         unknown: list[str] = []
         for part in parts:
             truth, why = part(facts)
-            (held if truth is True else failed if truth is False else unknown).extend(why)
-        deciding = held if decisive else failed
-        if deciding:
-            return decisive, tuple(deciding)
+            if truth is decisive:
+                return decisive, why
+            (unknown if truth is None else others).extend(why)
         if unknown:
             return None, tuple(unknown)
-        return not decisive, tuple(failed if decisive else held)
+        return not decisive, tuple(others)
 
     return run
 

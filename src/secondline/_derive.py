@@ -42,7 +42,8 @@ def derive_facts(
     a = case.assessment
     extramedullary = None if a is None or a.extramedullary is None else frozenset(a.extramedullary)
     cns: bool | None
-    if "cns" in case.relapse_sites or (extramedullary is not None and "cns" in extramedullary):
+    sites = case.relapse_sites or []
+    if "cns" in sites or (extramedullary is not None and "cns" in extramedullary):
         cns = True
     elif extramedullary is not None:
         cns = False
@@ -67,7 +68,7 @@ def derive_facts(
         "fit_for_intensive_treatment": case.fit_for_intensive_treatment,
         "state": _known(status.state),
         "relapses": case.relapses,
-        "relapse_sites": frozenset(case.relapse_sites),
+        "relapse_sites": None if case.relapse_sites is None else frozenset(case.relapse_sites),
         "extramedullary": extramedullary,
         "cns_involved": cns,
         "previous_transplant": case.previous_transplant,

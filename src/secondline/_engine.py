@@ -120,6 +120,15 @@ def _evaluate_option(
     in_scope = disease in option.diseases
     if not in_scope and disease not in option.explain_for:
         return None
+    # Shared exclusions first: a person's own decision is the first reason to give.
+    for when, rule in knowledge.exclusions if in_scope else ():
+        if (
+            rule.anti_leukaemia == option.anti_leukaemia
+            and (rule.diseases is None or disease in rule.diseases)
+            and when(facts) is True
+        ):
+            return _not_suggested(option, "excluded", [rule.reason],
+                                  _own_sources(rule.sources, disease))
     for when, exclusion in compiled.exclusions:
         if when(facts) is True:
             return _not_suggested(option, "excluded", [exclusion.reason],
@@ -128,14 +137,6 @@ def _evaluate_option(
         reason = f"The sources describe it for {', '.join(option.diseases)} only."
         return _not_suggested(option, "not-indicated", [reason],
                               _own_sources(option.sources, disease))
-    for when, rule in knowledge.exclusions:
-        if (
-            rule.anti_leukaemia == option.anti_leukaemia
-            and (rule.diseases is None or disease in rule.diseases)
-            and when(facts) is True
-        ):
-            return _not_suggested(option, "excluded", [rule.reason],
-                                  _own_sources(rule.sources, disease))
 
     truth, why = compiled.suggest(facts)
     availability = option.availability
@@ -195,7 +196,7 @@ def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
         months_since_last_treatment=_round(status.months_since_last_treatment),
         remission_length_months=_round(status.remission_length_months),
         relapses=case.relapses,
-        relapse_sites=list(case.relapse_sites),
+        relapse_sites=list(case.relapse_sites or []),
         reasons=list(status.reasons),
         sources=_dedupe(cites),
     )
@@ -231,15 +232,18 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         for when, gap in knowledge.gaps
         if when(facts) is True
     ]
+    cautions = [caution for when, caution in knowledge.cautions if when(facts) is True]
     status_out = _status_out(case, status, knowledge)
     cited = [c.source for o in options for c in o.sources]
     cited += [c.source for n in not_suggested for c in n.sources]
     cited += [c.source for c in status_out.sources]
     cited += [c.source for p in prognostic for c in p.sources]
     cited += [c.source for g in gaps for c in g.sources]
+    cited += [c.source for caution in cautions for c in caution.sources]
     today = case.judged_on()
     sources: list[SourceOut] = []
     warnings = [] if status.stale_assessment is None else [status.stale_assessment]
+    warnings += [caution.text for caution in cautions]
     warnings += [
         f"The drug name '{name}' is not in the knowledge base; it is kept as written and "
         "plays no part in the options."

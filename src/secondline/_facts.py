@@ -90,7 +90,8 @@ FACTS: dict[str, FactSpec] = {
             "treatments[].ended", unit="months",
         ),
         FactSpec(
-            "remission_length_months", "number", "Length of the last remission",
+            "remission_length_months", "number",
+            "Time from the end of the treatment that brought the last remission to relapse",
             "treatments[].ended", unit="months",
         ),
         FactSpec(

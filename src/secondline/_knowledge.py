@@ -31,6 +31,7 @@ from secondline._conditions import Leaf as _Leaf
 from secondline._errors import KnowledgeError
 from secondline._facts import FACTS
 from secondline._schema import (
+    Caution,
     Citation,
     Definitions,
     Drug,
@@ -78,6 +79,7 @@ class Knowledge:
     drug_names: dict[str, tuple[str, ...]]
     exclusions: tuple[tuple[TruthOnly, GlobalExclusion], ...] = field(default=())
     gaps: tuple[tuple[TruthOnly, Gap], ...] = field(default=())
+    cautions: tuple[tuple[TruthOnly, Caution], ...] = field(default=())
     prognostic: tuple[tuple[TruthOnly | None, PrognosticFactor], ...] = field(default=())
     root: Path = KNOWLEDGE_DIR
 
@@ -275,6 +277,7 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
 
     exclusions: list[tuple[TruthOnly, GlobalExclusion]] = []
     gaps: list[tuple[TruthOnly, Gap]] = []
+    cautions: list[tuple[TruthOnly, Caution]] = []
     prognostic: list[tuple[TruthOnly | None, PrognosticFactor]] = []
     if rules:
         for rule in rules.exclusions:
@@ -287,6 +290,11 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
             _check_citations(where, gap.sources, sources, problems)
             if (compiled_gap := _check_truth(where, gap.when, drug_ids, problems)):
                 gaps.append((compiled_gap, gap))
+        for caution in rules.cautions:
+            where = f"rules.yaml cautions [{caution.id}]"
+            _check_citations(where, caution.sources, sources, problems)
+            if (compiled_caution := _check_truth(where, caution.when, drug_ids, problems)):
+                cautions.append((compiled_caution, caution))
         for factor in rules.prognostic_factors:
             where = f"rules.yaml prognostic_factors [{factor.id}]"
             _check_citations(where, factor.sources, sources, problems)
@@ -309,6 +317,7 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
         drug_names=drug_names,
         exclusions=tuple(exclusions),
         gaps=tuple(gaps),
+        cautions=tuple(cautions),
         prognostic=tuple(prognostic),
         root=root,
     )

@@ -43,10 +43,12 @@ def _status(a: Assessment) -> Panel:
     if s.months_since_last_treatment is not None:
         facts.append(f"months since last treatment: {s.months_since_last_treatment}")
     if s.remission_length_months is not None:
-        facts.append(f"last remission: {s.remission_length_months} months")
+        facts.append(
+            f"from end of remission treatment to relapse: {s.remission_length_months} months"
+        )
     if s.relapses is not None:
         facts.append(f"relapses: {s.relapses}")
-    if s.relapse_sites:
+    if s.relapse_sites:  # an empty list and "not recorded" both show nothing here
         facts.append(f"sites: {', '.join(s.relapse_sites)}")
     reasons = Text("\n".join(f"• {reason}" for reason in s.reasons), style="dim")
     title = f"Disease status: [bold]{s.state.upper()}[/]"

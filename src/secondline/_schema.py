@@ -159,6 +159,10 @@ class Gap(_Strict):
     sources: list[Citation] = Field(min_length=1)
 
 
+class Caution(Gap):
+    """Something the team should look at, said as a warning when ``when`` holds."""
+
+
 class PrognosticFactor(_Strict):
     id: str
     label: str
@@ -188,4 +192,5 @@ class RulesFile(_Strict):
     format: Literal[1]
     exclusions: list[GlobalExclusion] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
+    cautions: list[Caution] = Field(default_factory=list)
     prognostic_factors: list[PrognosticFactor] = Field(default_factory=list)
