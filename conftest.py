@@ -1,7 +1,8 @@
-"""Collects the example cases kept inside each knowledge option file as pytest items.
+"""Collects the example cases kept inside the knowledge files as pytest items.
 
-Each ``cases:`` entry of ``src/secondline/knowledge/options/<id>.yaml`` becomes one test,
-named ``<id>::<case name>``, that assesses the case and checks the option's outcome.
+Each ``cases:`` entry of ``src/secondline/knowledge/options/<id>.yaml`` becomes one test
+that assesses the case and checks the option's outcome; each ``cases:`` entry of a rule
+in ``rules.yaml`` becomes one that checks whether the rule applies.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from typing import Any
 import pytest
 
 from secondline import _yaml, assess, load_knowledge, parse_case
-from secondline._schema import ExampleCase
+from secondline._assessment import Assessment
+from secondline._schema import ExampleCase, RuleCase
 
-OPTIONS_DIR = Path(__file__).parent / "src" / "secondline" / "knowledge" / "options"
+KNOWLEDGE_DIR = Path(__file__).parent / "src" / "secondline" / "knowledge"
+OPTIONS_DIR = KNOWLEDGE_DIR / "options"
+RULES_FILE = KNOWLEDGE_DIR / "rules.yaml"
 
 
 def outcome_of(option_id: str, case_data: dict[str, Any]) -> tuple[str, list[str]]:
@@ -65,7 +69,58 @@ class OptionFile(pytest.File):
             )
 
 
-def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> OptionFile | None:
+def rule_applies(kind: str, rule: dict[str, Any], result: Assessment) -> bool:
+    """Whether a shared rule of ``rules.yaml`` shows in an assessment."""
+    if kind == "exclusions":
+        return any(
+            n.outcome == "excluded" and n.reasons == [" ".join(rule["reason"].split())]
+            for n in result.not_suggested
+        )
+    if kind == "gaps":
+        return rule["id"] in {gap.id for gap in result.gaps}
+    if kind == "cautions":
+        return " ".join(rule["text"].split()) in result.warnings
+    return rule["id"] in {factor.id for factor in result.prognostic_factors}
+
+
+class RuleCaseItem(pytest.Item):
+    def __init__(self, *, example: RuleCase, kind: str, rule: dict[str, Any], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.example, self.kind, self.rule = example, kind, rule
+
+    def runtest(self) -> None:
+        result = assess(parse_case(self.example.case))
+        applied = rule_applies(self.kind, self.rule, result)
+        if applied != self.example.applies:
+            wanted = "apply" if self.example.applies else "not apply"
+            raise AssertionError(f"expected the rule to {wanted}")
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.kind} {self.rule['id']}: {self.example.name}"
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return f"{self.kind} {self.rule['id']} — {self.example.name}: {excinfo.value}"
+
+
+class RulesFile(pytest.File):
+    def collect(self) -> Iterator[RuleCaseItem]:
+        load_knowledge()
+        data = _yaml.load(self.path.read_text(encoding="utf-8"))
+        for kind in ("exclusions", "gaps", "cautions", "prognostic_factors"):
+            for rule in data.get(kind, []):
+                for raw in rule.get("cases", []):
+                    example = RuleCase.model_validate(raw)
+                    yield RuleCaseItem.from_parent(
+                        self, name=f"{kind}::{rule['id']}::{example.name}",
+                        example=example, kind=kind, rule=rule,
+                    )
+
+
+def pytest_collect_file(
+    parent: pytest.Collector, file_path: Path
+) -> OptionFile | RulesFile | None:
     if file_path.suffix == ".yaml" and file_path.parent == OPTIONS_DIR:
         return OptionFile.from_parent(parent, path=file_path)
+    if file_path == RULES_FILE:
+        return RulesFile.from_parent(parent, path=file_path)
     return None

@@ -42,6 +42,7 @@ from secondline._schema import (
     Note,
     Option,
     PrognosticFactor,
+    RuleCase,
     RulesFile,
     Source,
     SourcesFile,
@@ -178,6 +179,13 @@ def _drug_index(drugs: DrugsFile, problems: _Problems) -> dict[str, tuple[str, .
     return index
 
 
+def _check_rule_cases(where: str, cases: list[RuleCase], problems: _Problems) -> None:
+    if not any(c.applies for c in cases):
+        problems.add(where, "has no example case where it applies")
+    if all(c.applies for c in cases):
+        problems.add(where, "has no example case where it does not apply")
+
+
 def _compile_option(
     option: Option, where: str, sources: dict[str, Source], drug_ids: set[str],
     problems: _Problems,
@@ -283,21 +291,25 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
         for rule in rules.exclusions:
             where = f"rules.yaml exclusions [{rule.id}]"
             _check_citations(where, rule.sources, sources, problems)
+            _check_rule_cases(where, rule.cases, problems)
             if (compiled_rule := _check_truth(where, rule.when, drug_ids, problems)):
                 exclusions.append((compiled_rule, rule))
         for gap in rules.gaps:
             where = f"rules.yaml gaps [{gap.id}]"
             _check_citations(where, gap.sources, sources, problems)
+            _check_rule_cases(where, gap.cases, problems)
             if (compiled_gap := _check_truth(where, gap.when, drug_ids, problems)):
                 gaps.append((compiled_gap, gap))
         for caution in rules.cautions:
             where = f"rules.yaml cautions [{caution.id}]"
             _check_citations(where, caution.sources, sources, problems)
+            _check_rule_cases(where, caution.cases, problems)
             if (compiled_caution := _check_truth(where, caution.when, drug_ids, problems)):
                 cautions.append((compiled_caution, caution))
         for factor in rules.prognostic_factors:
             where = f"rules.yaml prognostic_factors [{factor.id}]"
             _check_citations(where, factor.sources, sources, problems)
+            _check_rule_cases(where, factor.cases, problems)
             if factor.fact not in FACTS:
                 problems.add(where, f"unknown fact '{factor.fact}'")
             when = None

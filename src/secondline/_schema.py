@@ -92,6 +92,14 @@ class Note(_Strict):
     sources: list[Citation] = Field(min_length=1)
 
 
+class RuleCase(_Strict):
+    """A worked example for a shared rule: does the rule apply to this case?"""
+
+    name: str
+    case: dict[str, Any]
+    applies: bool
+
+
 class Exclusion(_Strict):
     """A reason an option is not suggested, with the page that says so."""
 
@@ -148,6 +156,7 @@ class GlobalExclusion(Exclusion):
     anti_leukaemia: bool
     #: the diseases it applies to; all when left out
     diseases: list[Disease] | None = None
+    cases: list[RuleCase] = Field(default_factory=list)
 
 
 class Gap(_Strict):
@@ -157,6 +166,7 @@ class Gap(_Strict):
     when: Condition
     text: str
     sources: list[Citation] = Field(min_length=1)
+    cases: list[RuleCase] = Field(default_factory=list)
 
 
 class Caution(Gap):
@@ -171,6 +181,7 @@ class PrognosticFactor(_Strict):
     when: Condition | None = None
     note: str
     sources: list[Citation] = Field(min_length=1)
+    cases: list[RuleCase] = Field(default_factory=list)
 
 
 class RemissionCriteria(_Strict):
