@@ -49,6 +49,20 @@ class DrugOut(_Out):
     atc: str
 
 
+class TreatmentOut(_Out):
+    """An earlier treatment as secondline understood it, oldest first."""
+
+    drugs: list[str]
+    #: the drug ids each name was recognised as; names not recognised are left out
+    drug_ids: list[str]
+    type: str
+    started: dt.date | None
+    ended: dt.date | None
+    response: str
+    #: treatments that overlap in time share an episode number (1 = the first)
+    episode: int | None
+
+
 class OptionOut(_Out):
     id: str
     name: str
@@ -108,6 +122,7 @@ class Assessment(_Out):
     as_of: dt.date
     line: Line
     status: StatusOut
+    treatments: list[TreatmentOut]
     options: list[OptionOut]
     not_suggested: list[NotSuggestedOut]
     missing: list[MissingOut]

@@ -6,6 +6,7 @@ and gathers what each rule says, with the sources the rule cites.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -22,10 +23,12 @@ from secondline._assessment import (
     RemissionOut,
     SourceOut,
     StatusOut,
+    TreatmentOut,
 )
 from secondline._case import Case
 from secondline._derive import derive_facts
 from secondline._facts import FACTS, FactValue, format_value
+from secondline._history import episodes
 from secondline._knowledge import PLACEHOLDER, CompiledOption, Knowledge, load_knowledge
 from secondline._schema import Citation, Option
 from secondline._status import Status, assess_status
@@ -202,6 +205,21 @@ def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
     )
 
 
+def _treatments_out(case: Case, knowledge: Knowledge) -> list[TreatmentOut]:
+    history = episodes(case.treatments)
+    episode_of = {id(t): number for number, e in enumerate(history, 1) for t in e.treatments}
+    ordered = sorted(case.treatments, key=lambda t: (t.started or t.ended or dt.date.min))
+    return [
+        TreatmentOut(
+            drugs=list(t.drugs),
+            drug_ids=list(dict.fromkeys(i for n in t.drugs for i in knowledge.canonical_drugs(n))),
+            type=t.type, started=t.started, ended=t.ended, response=t.response,
+            episode=episode_of.get(id(t)),
+        )
+        for t in ordered
+    ]
+
+
 def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     """Assess one valid case against the knowledge base (the packaged one by default)."""
     knowledge = knowledge or load_knowledge()
@@ -264,7 +282,8 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
             )
     return Assessment(
         case_id=case.id, disease=case.disease, as_of=today, line=line,
-        status=status_out, options=options, not_suggested=not_suggested,
+        status=status_out, treatments=_treatments_out(case, knowledge),
+        options=options, not_suggested=not_suggested,
         missing=missing.out(), prognostic_factors=prognostic, gaps=gaps,
         warnings=warnings, sources=sources, disclaimer=DISCLAIMER,
     )

@@ -73,6 +73,33 @@ def _options(a: Assessment) -> list[Panel]:
     return panels
 
 
+def _drug_words(names: list[str], knowledge_names: dict[str, tuple[str, ...]]) -> str:
+    words = []
+    for name in names:
+        ids = knowledge_names.get(name.strip().lower(), ())
+        if not ids:
+            words.append(f"{escape(name)} [yellow](not recognised)[/]")
+        elif ids == (name.strip().lower(),):
+            words.append(escape(name))
+        else:
+            words.append(f"{escape(name)} [dim]→ {', '.join(ids)}[/]")
+    return ", ".join(words) or "none recorded"
+
+
+def _history(a: Assessment, knowledge_names: dict[str, tuple[str, ...]]) -> Table:
+    table = Table(title="Treatment history, as understood", title_justify="left", expand=True)
+    table.add_column("Episode", no_wrap=True)
+    table.add_column("Dates", ratio=2)
+    table.add_column("Type", ratio=2, overflow="fold")
+    table.add_column("Drugs", ratio=4)
+    table.add_column("Response", ratio=3, overflow="fold")
+    for t in a.treatments:
+        dates = f"{t.started or '?'} to {t.ended or 'no end date'}"
+        episode = str(t.episode) if t.episode else "undated"
+        table.add_row(episode, dates, t.type, _drug_words(t.drugs, knowledge_names), t.response)
+    return table
+
+
 def _not_suggested(a: Assessment) -> Table:
     table = Table(title="Not suggested, and why", title_justify="left", expand=True)
     table.add_column("Option")
@@ -97,9 +124,14 @@ def _sources(sources: list[SourceOut]) -> Table:
 
 
 def render(a: Assessment, console: Console) -> None:
+    from secondline._knowledge import load_knowledge
+
+    knowledge_names = load_knowledge().drug_names
     who = f"Case {a.case_id}" if a.case_id else "Case"
     console.rule(f"[bold]secondline[/] · {escape(who)} · {a.disease} · as of {a.as_of}")
     console.print(_status(a))
+    if a.treatments:
+        console.print(_history(a, knowledge_names))
     if a.options:
         line = "first treatment" if a.line == "first-line" else "second line or later"
         console.print(f"[bold]Options to discuss ({line})[/]")

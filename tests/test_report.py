@@ -1,0 +1,62 @@
+"""The terminal report and the treatment history it shows."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from secondline import assess, parse_case, read_case
+from secondline._report import render
+
+
+def _render(path: str) -> str:
+    console = Console(width=160, record=True, color_system=None)
+    render(assess(read_case(path)), console)
+    return console.export_text()
+
+
+def test_the_report_has_every_section_a_team_reads() -> None:
+    text = _render("examples/b-all-relapsed-cd19.yaml")
+    for heading in (
+        "Disease status: RELAPSED",
+        "Treatment history, as understood",
+        "Options to discuss (second line or later)",
+        "Not suggested, and why",
+        "Missing information that would change the options",
+        "Prognostic factors",
+        "Where the sources are silent",
+        "Warning:",
+        "Sources",
+        "never replaces the judgement",
+    ):
+        assert heading in text, heading
+    assert "markers.CD22" in text
+    assert "Blinatumomab (Blincyto)" in text
+
+
+def test_the_history_shows_how_each_drug_name_was_understood() -> None:
+    case = parse_case({
+        "age": 52, "disease": "B-ALL", "as_of": "2026-11-23",
+        "treatments": [
+            {"drugs": ["Glivec", "vincristine"], "started": "2024-04-15", "ended": "2026-11-02",
+             "response": "complete-remission"},
+            {"drugs": ["FLAG-IDA"], "started": "2024-04-15", "ended": "2025-01-31",
+             "response": "complete-remission"},
+            {"drugs": ["dasatinib"], "started": "2026-11-05", "response": "unknown"},
+            {"drugs": ["methotrexate"]},
+        ],
+    })
+    result = assess(case)
+    history = result.treatments
+    assert [t.drugs for t in history] == [
+        ["methotrexate"], ["Glivec", "vincristine"], ["FLAG-IDA"], ["dasatinib"]
+    ]
+    assert history[1].drug_ids == ["imatinib"]
+    assert history[2].drug_ids == ["fludarabine", "cytarabine", "filgrastim", "idarubicin"]
+    # overlapping treatments share an episode; an undated one has none
+    assert [t.episode for t in history] == [None, 1, 1, 2]
+    console = Console(width=160, record=True, color_system=None)
+    render(result, console)
+    text = console.export_text()
+    assert "Glivec → imatinib" in text
+    assert "vincristine (not recognised)" in text
+    assert "undated" in text
