@@ -5,7 +5,7 @@ from __future__ import annotations
 from secondline._case import Case
 from secondline._dates import months_between, whole_years_between
 from secondline._facts import FactValue
-from secondline._history import after_first_remission, best_response, episodes
+from secondline._history import after_first_remission, best_response
 from secondline._knowledge import Knowledge
 from secondline._status import Status
 
@@ -33,7 +33,7 @@ def derive_facts(
     """The fact values for one case, and the drug names that were not recognised."""
     all_names = [name for t in case.treatments for name in t.drugs]
     received, unknown = resolve_drugs(knowledge, all_names)
-    history = episodes(case.treatments)
+    history = list(status.history)
     last_names = [name for t in history[-1].treatments for name in t.drugs] if history else []
     last_drugs: frozenset[str] | None = resolve_drugs(knowledge, last_names)[0]
     if not history and case.treatments:

@@ -28,9 +28,8 @@ from secondline._assessment import (
 from secondline._case import Case
 from secondline._derive import derive_facts
 from secondline._facts import FACTS, FactValue, format_value
-from secondline._history import episodes
 from secondline._knowledge import PLACEHOLDER, CompiledOption, Knowledge, load_knowledge
-from secondline._schema import Citation, Option
+from secondline._schema import Citation, GlobalExclusion, Option
 from secondline._status import Status, assess_status
 
 
@@ -70,6 +69,13 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+#: each case field, with the labels of the facts it makes known
+_LABELS_BY_FIELD = {
+    field: " / ".join(sorted({s.label for s in FACTS.values() if s.field == field}))
+    for field in {s.field for s in FACTS.values()}
+}
+
+
 class _Missing:
     """Facts that were not known, and the options they would have changed."""
 
@@ -88,8 +94,7 @@ class _Missing:
         for name in fields:
             deciding = self.deciding.get(name, set())
             affects = sorted(deciding | self.shaping.get(name, set()))
-            labels = sorted({s.label for s in FACTS.values() if s.field == name})
-            what = " / ".join(labels)
+            what = _LABELS_BY_FIELD[name]
             why = (
                 f"Not known: {what}. It decides whether these options can be suggested."
                 if deciding
@@ -117,6 +122,7 @@ def _evaluate_option(
     knowledge: Knowledge,
     line: Line,
     missing: _Missing,
+    shared: list[GlobalExclusion],
 ) -> OptionOut | NotSuggestedOut | None:
     option = compiled.option
     disease = str(facts["disease"])
@@ -124,12 +130,8 @@ def _evaluate_option(
     if not in_scope and disease not in option.explain_for:
         return None
     # Shared exclusions first: a person's own decision is the first reason to give.
-    for when, rule in knowledge.exclusions if in_scope else ():
-        if (
-            rule.anti_leukaemia == option.anti_leukaemia
-            and (rule.diseases is None or disease in rule.diseases)
-            and when(facts) is True
-        ):
+    for rule in shared if in_scope else ():
+        if rule.anti_leukaemia == option.anti_leukaemia:
             return _not_suggested(option, "excluded", [rule.reason],
                                   _own_sources(rule.sources, disease))
     for when, exclusion in compiled.exclusions:
@@ -205,8 +207,8 @@ def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
     )
 
 
-def _treatments_out(case: Case, knowledge: Knowledge) -> list[TreatmentOut]:
-    history = episodes(case.treatments)
+def _treatments_out(case: Case, status: Status, knowledge: Knowledge) -> list[TreatmentOut]:
+    history = status.history
     episode_of = {id(t): number for number, e in enumerate(history, 1) for t in e.treatments}
     ordered = sorted(case.treatments, key=lambda t: (t.started or t.ended or dt.date.min))
     return [
@@ -229,8 +231,12 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     missing = _Missing()
     options: list[OptionOut] = []
     not_suggested: list[NotSuggestedOut] = []
+    shared = [  # the shared exclusions that hold for this case
+        rule for when, rule in knowledge.exclusions
+        if (rule.diseases is None or case.disease in rule.diseases) and when(facts) is True
+    ]
     for compiled in knowledge.options:
-        result = _evaluate_option(compiled, facts, knowledge, line, missing)
+        result = _evaluate_option(compiled, facts, knowledge, line, missing, shared)
         if isinstance(result, OptionOut):
             options.append(result)
         elif result is not None:
@@ -282,7 +288,7 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
             )
     return Assessment(
         case_id=case.id, disease=case.disease, as_of=today, line=line,
-        status=status_out, treatments=_treatments_out(case, knowledge),
+        status=status_out, treatments=_treatments_out(case, status, knowledge),
         options=options, not_suggested=not_suggested,
         missing=missing.out(), prognostic_factors=prognostic, gaps=gaps,
         warnings=warnings, sources=sources, disclaimer=DISCLAIMER,

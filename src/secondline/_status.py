@@ -34,6 +34,8 @@ class Status:
     remission_length_months: float | None
     relapse_date: dt.date | None
     reasons: tuple[str, ...]
+    #: the treatment history grouped into episodes, oldest first
+    history: tuple[Episode, ...] = ()
     #: set when the latest assessment is older than the end of the latest treatment
     stale_assessment: str | None = None
 
@@ -167,4 +169,5 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
         relapse_date=relapse_date,
         reasons=tuple(reasons),
         stale_assessment=stale,
+        history=tuple(history),
     )
