@@ -26,6 +26,7 @@ from secondline._assessment import (
     TreatmentOut,
 )
 from secondline._case import Case
+from secondline._conditions import TruthOnly
 from secondline._derive import derive_facts
 from secondline._facts import FACTS, FactValue, format_value
 from secondline._knowledge import PLACEHOLDER, CompiledOption, Knowledge, load_knowledge
@@ -58,6 +59,11 @@ def _own_sources(cites: list[Citation], disease: str) -> list[Citation]:
             cites, _dedupe(c for c in cites if c.diseases is None or disease in c.diseases)
         )
     return list(hit[1])
+
+
+def _holds(when: TruthOnly | None, facts: Mapping[str, FactValue]) -> bool:
+    """A rule's condition holds; a rule without one always applies."""
+    return when is None or when(facts) is True
 
 
 def _fill(text: str, facts: Mapping[str, FactValue]) -> str:
@@ -160,13 +166,13 @@ def _evaluate_option(
                               _own_sources(option.sources, disease))
     wanted = [
         name for name, when in compiled.needs
-        if facts.get(name) is None and (when is None or when(facts) is True)
+        if facts.get(name) is None and _holds(when, facts)
     ]
     missing.note(option.id, wanted, deciding=False)
     reasons = list(dict.fromkeys(why))
     cites = _own_sources(option.sources, disease)
     for when_note, note in compiled.notes:
-        if when_note is None or when_note(facts) is True:
+        if _holds(when_note, facts):
             reasons.append(_fill(note.text, facts))
             cites.extend(_own_sources(note.sources, disease))
     drugs = knowledge.drug_by_id
@@ -233,7 +239,7 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     not_suggested: list[NotSuggestedOut] = []
     shared = [  # the shared exclusions that hold for this case
         rule for when, rule in knowledge.exclusions
-        if (rule.diseases is None or case.disease in rule.diseases) and when(facts) is True
+        if (rule.diseases is None or case.disease in rule.diseases) and _holds(when, facts)
     ]
     for compiled in knowledge.options:
         result = _evaluate_option(compiled, facts, knowledge, line, missing, shared)
@@ -249,14 +255,14 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
             note=factor.note, sources=_own_sources(factor.sources, case.disease),
         )
         for when, factor in knowledge.prognostic
-        if case.disease in factor.diseases and (when is None or when(facts) is True)
+        if case.disease in factor.diseases and _holds(when, facts)
     ]
     gaps = [
         GapOut(id=gap.id, text=gap.text, sources=_own_sources(gap.sources, case.disease))
         for when, gap in knowledge.gaps
-        if when(facts) is True
+        if _holds(when, facts)
     ]
-    cautions = [caution for when, caution in knowledge.cautions if when(facts) is True]
+    cautions = [caution for when, caution in knowledge.cautions if _holds(when, facts)]
     status_out = _status_out(case, status, knowledge)
     cited = [c.source for o in options for c in o.sources]
     cited += [c.source for n in not_suggested for c in n.sources]

@@ -78,9 +78,10 @@ class Knowledge:
     options: tuple[CompiledOption, ...]
     #: lower-case drug, brand or regimen name -> canonical drug ids
     drug_names: dict[str, tuple[str, ...]]
-    exclusions: tuple[tuple[TruthOnly, GlobalExclusion], ...] = field(default=())
-    gaps: tuple[tuple[TruthOnly, Gap], ...] = field(default=())
-    cautions: tuple[tuple[TruthOnly, Caution], ...] = field(default=())
+    #: shared rules with their compiled conditions; None means the rule always applies
+    exclusions: tuple[tuple[TruthOnly | None, GlobalExclusion], ...] = field(default=())
+    gaps: tuple[tuple[TruthOnly | None, Gap], ...] = field(default=())
+    cautions: tuple[tuple[TruthOnly | None, Caution], ...] = field(default=())
     prognostic: tuple[tuple[TruthOnly | None, PrognosticFactor], ...] = field(default=())
     root: Path = KNOWLEDGE_DIR
 
@@ -186,6 +187,26 @@ def _check_rule_cases(where: str, cases: list[RuleCase], problems: _Problems) ->
         problems.add(where, "has no example case where it does not apply")
 
 
+_Rule = TypeVar("_Rule", GlobalExclusion, Gap, Caution, PrognosticFactor)
+
+
+def _compile_rules(
+    kind: str, rules: list[_Rule], sources: dict[str, Source], drug_ids: set[str],
+    problems: _Problems,
+) -> tuple[tuple[TruthOnly | None, _Rule], ...]:
+    """Check and compile a list of shared rules; a rule with no condition always applies."""
+    compiled: list[tuple[TruthOnly | None, _Rule]] = []
+    for rule in rules:
+        where = f"rules.yaml {kind} [{rule.id}]"
+        _check_citations(where, rule.sources, sources, problems)
+        _check_rule_cases(where, rule.cases, problems)
+        if rule.when is None:
+            compiled.append((None, rule))
+        elif (when := _check_truth(where, rule.when, drug_ids, problems)) is not None:
+            compiled.append((when, rule))
+    return tuple(compiled)
+
+
 def _compile_option(
     option: Option, where: str, sources: dict[str, Source], drug_ids: set[str],
     problems: _Problems,
@@ -283,39 +304,17 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
         if compiled:
             compiled_options.append(compiled)
 
-    exclusions: list[tuple[TruthOnly, GlobalExclusion]] = []
-    gaps: list[tuple[TruthOnly, Gap]] = []
-    cautions: list[tuple[TruthOnly, Caution]] = []
-    prognostic: list[tuple[TruthOnly | None, PrognosticFactor]] = []
-    if rules:
-        for rule in rules.exclusions:
-            where = f"rules.yaml exclusions [{rule.id}]"
-            _check_citations(where, rule.sources, sources, problems)
-            _check_rule_cases(where, rule.cases, problems)
-            if (compiled_rule := _check_truth(where, rule.when, drug_ids, problems)):
-                exclusions.append((compiled_rule, rule))
-        for gap in rules.gaps:
-            where = f"rules.yaml gaps [{gap.id}]"
-            _check_citations(where, gap.sources, sources, problems)
-            _check_rule_cases(where, gap.cases, problems)
-            if (compiled_gap := _check_truth(where, gap.when, drug_ids, problems)):
-                gaps.append((compiled_gap, gap))
-        for caution in rules.cautions:
-            where = f"rules.yaml cautions [{caution.id}]"
-            _check_citations(where, caution.sources, sources, problems)
-            _check_rule_cases(where, caution.cases, problems)
-            if (compiled_caution := _check_truth(where, caution.when, drug_ids, problems)):
-                cautions.append((compiled_caution, caution))
-        for factor in rules.prognostic_factors:
-            where = f"rules.yaml prognostic_factors [{factor.id}]"
-            _check_citations(where, factor.sources, sources, problems)
-            _check_rule_cases(where, factor.cases, problems)
-            if factor.fact not in FACTS:
-                problems.add(where, f"unknown fact '{factor.fact}'")
-            when = None
-            if factor.when is not None:
-                when = _check_truth(where, factor.when, drug_ids, problems)
-            prognostic.append((when, factor))
+    shared = rules or RulesFile.model_validate({"format": 1})  # checked even if rules.yaml failed
+    exclusions = _compile_rules("exclusions", shared.exclusions, sources, drug_ids, problems)
+    gaps = _compile_rules("gaps", shared.gaps, sources, drug_ids, problems)
+    cautions = _compile_rules("cautions", shared.cautions, sources, drug_ids, problems)
+    prognostic = _compile_rules(
+        "prognostic_factors", shared.prognostic_factors, sources, drug_ids, problems
+    )
+    for factor in shared.prognostic_factors:
+        if factor.fact not in FACTS:
+            problems.add(f"rules.yaml prognostic_factors [{factor.id}]",
+                         f"unknown fact '{factor.fact}'")
 
     if not (sources_file and drugs and definitions and rules):
         return None, problems.lines
@@ -327,10 +326,10 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
         rules=rules,
         options=tuple(compiled_options),
         drug_names=drug_names,
-        exclusions=tuple(exclusions),
-        gaps=tuple(gaps),
-        cautions=tuple(cautions),
-        prognostic=tuple(prognostic),
+        exclusions=exclusions,
+        gaps=gaps,
+        cautions=cautions,
+        prognostic=prognostic,
         root=root,
     )
     return knowledge, problems.lines
