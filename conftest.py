@@ -79,7 +79,7 @@ def rule_applies(kind: str, rule: dict[str, Any], result: Assessment) -> bool:
     if kind == "gaps":
         return rule["id"] in {gap.id for gap in result.gaps}
     if kind == "cautions":
-        return " ".join(rule["text"].split()) in result.warnings
+        return rule["id"] in {caution.id for caution in result.cautions}
     return rule["id"] in {factor.id for factor in result.prognostic_factors}
 
 

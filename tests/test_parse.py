@@ -301,12 +301,18 @@ def test_non_mapping_document(data: Any) -> None:
     assert problems_of(data) == ["case: must be a mapping of fields (a YAML or JSON object)"]
 
 
-def test_non_mapping_file(tmp_path: Path) -> None:
-    path = tmp_path / "list.yaml"
-    path.write_text("- age: 40\n- disease: HCL\n", encoding="utf-8")
+@pytest.mark.parametrize(
+    ("content", "what"), [("- age: 40\n- disease: HCL\n", "a list"), ("", "an empty file")]
+)
+def test_a_file_that_holds_no_mapping_is_not_a_case(
+    tmp_path: Path, content: str, what: str
+) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(content, encoding="utf-8")
     with pytest.raises(CaseError) as info:
         read_case(str(path))
-    assert info.value.problems == ["case: must be a mapping of fields (a YAML or JSON object)"]
+    expected = ["case: must be a mapping of fields (a YAML or JSON object)"]
+    assert info.value.problems == expected, what
 
 
 def test_yaml_syntax_error_says_where(tmp_path: Path) -> None:
@@ -317,14 +323,6 @@ def test_yaml_syntax_error_says_where(tmp_path: Path) -> None:
     (problem,) = info.value.problems
     assert problem.startswith(f"{path}: not valid YAML or JSON")
     assert " at line " in problem
-
-
-def test_empty_file_is_not_a_case(tmp_path: Path) -> None:
-    path = tmp_path / "empty.yaml"
-    path.write_text("", encoding="utf-8")
-    with pytest.raises(CaseError) as info:
-        read_case(str(path))
-    assert info.value.problems == ["case: must be a mapping of fields (a YAML or JSON object)"]
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -60,3 +60,14 @@ def test_the_history_shows_how_each_drug_name_was_understood() -> None:
     assert "Glivec → imatinib" in text
     assert "vincristine (not recognised)" in text
     assert "undated" in text
+
+
+def test_a_caution_carries_its_own_citation_into_the_output() -> None:
+    result = assess(parse_case({
+        "age": 40, "disease": "B-ALL", "symptoms": ["bone-pain"],
+        "assessment": {"extramedullary": []}, "as_of": "2026-11-23",
+    }))
+    (caution,) = [c for c in result.cautions if c.id == "bone-pain-without-bone-disease"]
+    assert {c.source for c in caution.sources} == {"ccs-all-rr", "lc-all-rr"}
+    assert caution.text in result.warnings
+    assert {"ccs-all-rr", "lc-all-rr"} <= {s.id for s in result.sources}

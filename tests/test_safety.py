@@ -77,6 +77,9 @@ def all_citations(result: Assessment) -> Iterator[tuple[str, Citation]]:
     for gap in result.gaps:
         for cite in gap.sources:
             yield f"gaps[{gap.id}]", cite
+    for caution in result.cautions:
+        for cite in caution.sources:
+            yield f"cautions[{caution.id}]", cite
 
 
 def test_the_targeted_option_sets_are_not_empty() -> None:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from secondline._case import Response, TreatmentType
 from secondline._schema import Category, Citation
 
 DISCLAIMER = (
@@ -55,10 +56,10 @@ class TreatmentOut(_Out):
     drugs: list[str]
     #: the drug ids each name was recognised as; names not recognised are left out
     drug_ids: list[str]
-    type: str
+    type: TreatmentType
     started: dt.date | None
     ended: dt.date | None
-    response: str
+    response: Response
     #: treatments that overlap in time share an episode number (1 = the first)
     episode: int | None
 
@@ -100,7 +101,9 @@ class PrognosticOut(_Out):
     sources: list[Citation]
 
 
-class GapOut(_Out):
+class RuleTextOut(_Out):
+    """What a shared rule says about this case: a gap in the sources, or a caution."""
+
     id: str
     text: str
     sources: list[Citation]
@@ -127,7 +130,9 @@ class Assessment(_Out):
     not_suggested: list[NotSuggestedOut]
     missing: list[MissingOut]
     prognostic_factors: list[PrognosticOut]
-    gaps: list[GapOut]
+    gaps: list[RuleTextOut]
+    #: things for the team to look at; their texts are also among the warnings
+    cautions: list[RuleTextOut]
     warnings: list[str]
     sources: list[SourceOut]
     disclaimer: str

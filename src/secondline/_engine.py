@@ -14,13 +14,13 @@ from secondline._assessment import (
     DISCLAIMER,
     Assessment,
     DrugOut,
-    GapOut,
     Line,
     MissingOut,
     NotSuggestedOut,
     OptionOut,
     PrognosticOut,
     RemissionOut,
+    RuleTextOut,
     SourceOut,
     StatusOut,
     TreatmentOut,
@@ -30,7 +30,7 @@ from secondline._conditions import TruthOnly
 from secondline._derive import derive_facts
 from secondline._facts import FACTS, FactValue, format_value
 from secondline._knowledge import PLACEHOLDER, CompiledOption, Knowledge, load_knowledge
-from secondline._schema import Citation, GlobalExclusion, Option
+from secondline._schema import Citation, Gap, GlobalExclusion, Option
 from secondline._status import Status, assess_status
 
 
@@ -64,6 +64,17 @@ def _own_sources(cites: list[Citation], disease: str) -> list[Citation]:
 def _holds(when: TruthOnly | None, facts: Mapping[str, FactValue]) -> bool:
     """A rule's condition holds; a rule without one always applies."""
     return when is None or when(facts) is True
+
+
+def _rule_texts(
+    rules: tuple[tuple[TruthOnly | None, Gap], ...], facts: Mapping[str, FactValue], disease: str
+) -> list[RuleTextOut]:
+    """The gaps (or cautions) that hold for this case, with their own citations."""
+    return [
+        RuleTextOut(id=rule.id, text=rule.text, sources=_own_sources(rule.sources, disease))
+        for when, rule in rules
+        if _holds(when, facts)
+    ]
 
 
 def _fill(text: str, facts: Mapping[str, FactValue]) -> str:
@@ -257,12 +268,8 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         for when, factor in knowledge.prognostic
         if case.disease in factor.diseases and _holds(when, facts)
     ]
-    gaps = [
-        GapOut(id=gap.id, text=gap.text, sources=_own_sources(gap.sources, case.disease))
-        for when, gap in knowledge.gaps
-        if _holds(when, facts)
-    ]
-    cautions = [caution for when, caution in knowledge.cautions if _holds(when, facts)]
+    gaps = _rule_texts(knowledge.gaps, facts, case.disease)
+    cautions = _rule_texts(knowledge.cautions, facts, case.disease)
     status_out = _status_out(case, status, knowledge)
     cited = [c.source for o in options for c in o.sources]
     cited += [c.source for n in not_suggested for c in n.sources]
@@ -296,6 +303,6 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         case_id=case.id, disease=case.disease, as_of=today, line=line,
         status=status_out, treatments=_treatments_out(case, status, knowledge),
         options=options, not_suggested=not_suggested,
-        missing=missing.out(), prognostic_factors=prognostic, gaps=gaps,
+        missing=missing.out(), prognostic_factors=prognostic, gaps=gaps, cautions=cautions,
         warnings=warnings, sources=sources, disclaimer=DISCLAIMER,
     )

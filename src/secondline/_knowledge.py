@@ -89,15 +89,14 @@ class Knowledge:
     def drug_by_id(self) -> dict[str, Drug]:
         return {drug.id: drug for drug in self.drugs.drugs}
 
-    def option(self, option_id: str) -> Option:
-        for compiled in self.options:
-            if compiled.option.id == option_id:
-                return compiled.option
-        raise KeyError(option_id)
-
     def canonical_drugs(self, name: str) -> tuple[str, ...]:
         """Drug ids for a name as a team may write it; empty if unknown."""
-        return self.drug_names.get(name.strip().lower(), ())
+        return self.drug_names.get(_drug_key(name), ())
+
+
+def _drug_key(name: str) -> str:
+    """Drug names match whatever their case or surrounding spaces."""
+    return name.strip().lower()
 
 
 class _Problems:
@@ -138,12 +137,18 @@ def _check_citations(
 def _check_truth(
     where: str, cond: Condition, drug_ids: set[str], problems: _Problems
 ) -> TruthOnly | None:
-    return compile_truth(cond) if _check_condition(where, cond, drug_ids, problems) else None
+    """The lean closure of a tree, or None (with its problems noted) if the tree is unsound."""
+    return compile_truth(cond) if _sound(where, cond, drug_ids, problems) else None
 
 
 def _check_condition(
     where: str, cond: Condition, drug_ids: set[str], problems: _Problems
 ) -> Compiled | None:
+    """The reasoned closure of a tree, or None (with its problems noted) if it is unsound."""
+    return compile_condition(cond) if _sound(where, cond, drug_ids, problems) else None
+
+
+def _sound(where: str, cond: Condition, drug_ids: set[str], problems: _Problems) -> bool:
     found = check(cond)
     for node in walk(cond):
         if (
@@ -156,7 +161,7 @@ def _check_condition(
             found.append(f"'{node.fact}' tests an unknown drug '{node.contains}'")
     for message in found:
         problems.add(where, message)
-    return None if found else compile_condition(cond)
+    return not found
 
 
 def _drug_index(drugs: DrugsFile, problems: _Problems) -> dict[str, tuple[str, ...]]:
@@ -164,7 +169,7 @@ def _drug_index(drugs: DrugsFile, problems: _Problems) -> dict[str, tuple[str, .
     ids = {drug.id for drug in drugs.drugs}
 
     def put(name: str, target: tuple[str, ...], where: str) -> None:
-        key = name.strip().lower()
+        key = _drug_key(name)
         if key in index and index[key] != target:
             problems.add("drugs.yaml", f"{where}: the name '{name}' is already used")
         index[key] = target

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from secondline._assessment import Assessment, SourceOut
+from secondline._knowledge import Knowledge, load_knowledge
 from secondline._schema import Citation
 
 _MARK = {True: "[green]✔ yes[/]", False: "[red]✘ no[/]", None: "[yellow]? not known[/]"}
@@ -73,20 +74,20 @@ def _options(a: Assessment) -> list[Panel]:
     return panels
 
 
-def _drug_words(names: list[str], knowledge_names: dict[str, tuple[str, ...]]) -> str:
+def _drug_words(names: list[str], knowledge: Knowledge) -> str:
     words = []
     for name in names:
-        ids = knowledge_names.get(name.strip().lower(), ())
+        ids = knowledge.canonical_drugs(name)
         if not ids:
             words.append(f"{escape(name)} [yellow](not recognised)[/]")
-        elif ids == (name.strip().lower(),):
+        elif ids == (name.strip().lower(),):  # written as the drug's own id: nothing to add
             words.append(escape(name))
         else:
             words.append(f"{escape(name)} [dim]→ {', '.join(ids)}[/]")
     return ", ".join(words) or "none recorded"
 
 
-def _history(a: Assessment, knowledge_names: dict[str, tuple[str, ...]]) -> Table:
+def _history(a: Assessment, knowledge: Knowledge) -> Table:
     table = Table(title="Treatment history, as understood", title_justify="left", expand=True)
     table.add_column("Episode", no_wrap=True)
     table.add_column("Dates", ratio=2)
@@ -96,7 +97,7 @@ def _history(a: Assessment, knowledge_names: dict[str, tuple[str, ...]]) -> Tabl
     for t in a.treatments:
         dates = f"{t.started or '?'} to {t.ended or 'no end date'}"
         episode = str(t.episode) if t.episode else "undated"
-        table.add_row(episode, dates, t.type, _drug_words(t.drugs, knowledge_names), t.response)
+        table.add_row(episode, dates, t.type, _drug_words(t.drugs, knowledge), t.response)
     return table
 
 
@@ -124,14 +125,12 @@ def _sources(sources: list[SourceOut]) -> Table:
 
 
 def render(a: Assessment, console: Console) -> None:
-    from secondline._knowledge import load_knowledge
-
-    knowledge_names = load_knowledge().drug_names
+    knowledge = load_knowledge()
     who = f"Case {a.case_id}" if a.case_id else "Case"
     console.rule(f"[bold]secondline[/] · {escape(who)} · {a.disease} · as of {a.as_of}")
     console.print(_status(a))
     if a.treatments:
-        console.print(_history(a, knowledge_names))
+        console.print(_history(a, knowledge))
     if a.options:
         line = "first treatment" if a.line == "first-line" else "second line or later"
         console.print(f"[bold]Options to discuss ({line})[/]")
