@@ -136,3 +136,8 @@ class Assessment(_Out):
     warnings: list[str]
     sources: list[SourceOut]
     disclaimer: str
+
+
+def assessment_json(result: Assessment) -> str:
+    """The assessment as JSON text, exactly as the CLI prints it and the API returns it."""
+    return result.model_dump_json(indent=2) + "\n"

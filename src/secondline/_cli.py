@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", type=_date, metavar="DATE", help="judge review dates at this date"
     )
 
+    serve = commands.add_parser(
+        "serve", help="run the web application (MDT page, patient leaflet and JSON API)"
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
     return parser
@@ -79,7 +86,9 @@ def _assess(args: argparse.Namespace) -> int:
         return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid case")
     result = assess(case)
     if args.json:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        from secondline._assessment import assessment_json
+
+        sys.stdout.write(assessment_json(result))
         return 0
     from rich.console import Console
 
@@ -128,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "sources":
             return _sources(args)
+        if args.command == "serve":
+            from secondline._web.serve import serve
+
+            return serve(args.host, args.port)
         if args.command == "check":
             from secondline._knowledge import load_knowledge
 

@@ -21,7 +21,6 @@ from secondline._assessment import (
     PrognosticOut,
     RemissionOut,
     RuleTextOut,
-    SourceOut,
     StatusOut,
     TreatmentOut,
 )
@@ -31,6 +30,7 @@ from secondline._derive import derive_facts
 from secondline._facts import FACTS, FactValue, format_value
 from secondline._knowledge import PLACEHOLDER, CompiledOption, Knowledge, load_knowledge
 from secondline._schema import Citation, Gap, GlobalExclusion, Option
+from secondline._sources import judged_sources
 from secondline._status import Status, assess_status
 
 
@@ -278,7 +278,7 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     cited += [c.source for g in gaps for c in g.sources]
     cited += [c.source for caution in cautions for c in caution.sources]
     today = case.judged_on()
-    sources: list[SourceOut] = []
+    sources = judged_sources(knowledge, today, cited)
     warnings = [] if status.stale_assessment is None else [status.stale_assessment]
     warnings += [caution.text for caution in cautions]
     warnings += [
@@ -286,19 +286,12 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         "plays no part in the options."
         for name in unknown_drugs
     ]
-    for source_id in dict.fromkeys(cited):
-        s = knowledge.sources[source_id]
-        overdue = None if s.next_review_due is None else s.next_review_due < today
-        sources.append(SourceOut(
-            id=s.id, title=s.title, publisher=s.publisher, url=s.url,
-            last_reviewed=s.last_reviewed, next_review_due=s.next_review_due,
-            review_overdue=overdue,
-        ))
-        if overdue:
-            warnings.append(
-                f"{s.publisher}, '{s.title}', was due for review on "
-                f"{s.next_review_due}; check that what it says still holds."
-            )
+    warnings += [
+        f"{s.publisher}, '{s.title}', was due for review on "
+        f"{s.next_review_due}; check that what it says still holds."
+        for s in sources
+        if s.review_overdue
+    ]
     return Assessment(
         case_id=case.id, disease=case.disease, as_of=today, line=line,
         status=status_out, treatments=_treatments_out(case, status, knowledge),

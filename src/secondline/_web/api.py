@@ -1,0 +1,116 @@
+"""The JSON API: thin routes over the engine; no knowledge of their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from secondline import __version__
+from secondline._assessment import assessment_json
+from secondline._engine import assess
+from secondline._knowledge import load_knowledge
+from secondline._parse import assessment_json_schema, case_json_schema
+from secondline._sources import judged_sources
+from secondline._web.body import read_case
+from secondline._web.problems import Problems
+
+router = APIRouter(prefix="/api")
+health = APIRouter()
+
+CASE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "A case as in the contract, section 1, as JSON (or YAML, sent with "
+        "any other content type).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Case"}}},
+    }
+}
+_INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problems, "description": "Invalid case: one entry per problem, naming "
+          "the field"},
+    413: {"model": Problems, "description": "Body larger than 1 MiB"},
+}
+
+
+@router.post(
+    "/assess",
+    summary="Assess a case",
+    openapi_extra=CASE_BODY,
+    responses={200: {"description": "The assessment (contract section 3)", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Assessment"}}}},
+        **_INVALID},
+)
+async def assess_case(request: Request) -> Response:
+    case = await read_case(request)
+    return Response(assessment_json(assess(case)), media_type="application/json")
+
+
+@router.post(
+    "/leaflet",
+    summary="The patient leaflet for a case, as HTML or PDF",
+    openapi_extra=CASE_BODY,
+    responses={200: {"description": "The leaflet", "content": {
+        "text/html": {"schema": {"type": "string"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        **_INVALID},
+)
+async def leaflet(
+    request: Request,
+    fmt: Literal["html", "pdf"] = Query("html", alias="format", description="html or pdf"),
+) -> Response:
+    from secondline._leaflet import leaflet_html, leaflet_pdf
+
+    case = await read_case(request)
+    return await run_in_threadpool(leaflet_response, case, fmt, leaflet_html, leaflet_pdf)
+
+
+def leaflet_response(case: Any, fmt: str, html: Any, pdf: Any) -> Response:
+    name = f"secondline-leaflet.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "pdf":
+        return Response(pdf(case), media_type="application/pdf", headers=headers)
+    return Response(html(case), media_type="text/html; charset=utf-8", headers=headers)
+
+
+@router.get("/schema", summary="The case format (or the assessment) as JSON Schema")
+def schema(
+    of: Literal["case", "assessment"] = Query("case", description="which schema"),
+) -> dict[str, Any]:
+    return case_json_schema() if of == "case" else assessment_json_schema()
+
+
+class SourceRow(BaseModel):
+    id: str
+    title: str
+    publisher: str
+    url: str
+    last_reviewed: dt.date | None
+    next_review_due: dt.date | None
+    review_overdue: bool | None
+
+
+@router.get("/sources", summary="The sources behind the knowledge, with review dates",
+            response_model=list[SourceRow])
+def sources() -> JSONResponse:
+    rows = judged_sources(load_knowledge(), dt.date.today())
+    return JSONResponse([row.model_dump(mode="json") for row in rows])
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    options: int
+    sources: int
+
+
+@health.get("/healthz", summary="Liveness, with the knowledge base loaded",
+            response_model=Health)
+def healthz() -> Health:
+    knowledge = load_knowledge()
+    return Health(status="ok", version=__version__, options=len(knowledge.options),
+                  sources=len(knowledge.sources))

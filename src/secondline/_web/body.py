@@ -1,0 +1,55 @@
+"""Reading a case from a request body: JSON or YAML, with the same checks as the CLI."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from secondline._case import Case
+from secondline._errors import CaseError
+from secondline._parse import load_text, parse_case
+
+JSON_TYPES = ("application/json", "application/fhir+json")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise CaseError([f"{key}: given twice"])
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise CaseError([f"body: {name} is not a number JSON allows"])
+
+
+def decode(raw: bytes, content_type: str) -> Any:
+    """The body as data. JSON is read as JSON (fast); anything else as YAML."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CaseError(["body: not UTF-8 text"]) from None
+    if not text.strip():
+        raise CaseError(["body: empty; send a case as JSON or YAML"])
+    if content_type.split(";", 1)[0].strip().lower() in JSON_TYPES:
+        try:
+            return json.loads(
+                text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant
+            )
+        except json.JSONDecodeError as exc:
+            raise CaseError(
+                [f"body: not valid JSON at line {exc.lineno}, column {exc.colno}"]
+            ) from None
+        except RecursionError:
+            raise CaseError(["body: nested too deeply"]) from None
+    return load_text(text, "body")
+
+
+async def read_case(request: Request) -> Case:
+    """The request's case, or CaseError naming every problem."""
+    raw = await request.body()
+    return parse_case(decode(raw, request.headers.get("content-type", "")))

@@ -1,0 +1,187 @@
+"""The MDT form and the case, both ways: form fields -> case data -> form fields.
+
+Field names are the case's own paths (``markers.CD19``, ``treatments[0].started``), so
+a problem the case model reports ("treatments[0].ended: before started") lands next
+to the input it names. A value that does not convert (``age`` = ``abc``) is passed on
+as typed, so the case model names it rather than the form dropping it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+INTS = {"age", "relapses"}
+NUMBERS = {"assessment.marrow_blasts_percent"}
+YES_NO = {
+    "fit_for_intensive_treatment", "assessment.blood_counts_normal", "previous_transplant",
+    "wishes.active_treatment", "wishes.clinical_trials",
+}
+#: free text, comma-separated
+TEXT_LISTS = {"treatments[].drugs", "symptoms"}
+#: ticked boxes
+CHOICE_LISTS = {"relapse_sites", "assessment.extramedullary"}
+#: the box that says "none found", as opposed to "not assessed" (nothing ticked)
+NONE_FOUND = "none-found"
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d{1,3})\]")
+_INT = re.compile(r"[+-]?\d{1,9}")
+
+
+def _steps(path: str) -> list[str | int] | None:
+    steps: list[str | int] = []
+    pos = 0
+    for match in _TOKEN.finditer(path):
+        if match.start() != pos and path[pos:match.start()] != ".":
+            return None
+        name, index = match.groups()
+        steps.append(name if name is not None else int(index))
+        pos = match.end()
+    return steps if steps and pos == len(path) else None
+
+
+def kind_of(path: str) -> str:
+    """A field's path with list positions blanked: ``treatments[2].drugs`` ->
+    ``treatments[].drugs``."""
+    return re.sub(r"\[\d+\]", "[]", path)
+
+
+def _convert(kind: str, values: list[str]) -> Any:
+    """The case value for one form field, or None to leave the field out."""
+    if kind in CHOICE_LISTS:
+        chosen = [v for v in values if v and v != NONE_FOUND]
+        return chosen or ([] if NONE_FOUND in values else None)
+    text = values[-1].strip() if values else ""
+    if not text:
+        return None
+    if kind in TEXT_LISTS:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if kind in INTS:
+        return int(text) if _INT.fullmatch(text) else text
+    if kind in NUMBERS:
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return number if math.isfinite(number) else text
+    if kind in YES_NO:
+        return {"true": True, "false": False}.get(text, text)
+    return text
+
+
+def _put(data: dict[str, Any], steps: list[str | int], value: Any) -> None:
+    """Set a value at a path, making the lists and mappings on the way. A path that
+    clashes with one already set (``age`` and ``age.x``) is ignored, never an error."""
+    node: Any = data
+    for step, following in itertools.pairwise(steps):
+        empty: Any = [] if isinstance(following, int) else {}
+        if isinstance(step, int) and isinstance(node, list):
+            node.extend([None] * (step + 1 - len(node)))
+            if node[step] is None:
+                node[step] = empty
+            node = node[step]
+        elif isinstance(step, str) and isinstance(node, dict):
+            node = node.setdefault(step, empty)
+        else:
+            return
+    last = steps[-1]
+    if isinstance(last, str) and isinstance(node, dict):
+        node[last] = value
+
+
+def case_from_form(fields: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """The case data a submitted form describes. Empty fields are left out; so is a
+    treatment row left wholly empty."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in fields:
+        grouped.setdefault(name, []).append(value)
+    data: dict[str, Any] = {}
+    for name, values in grouped.items():
+        steps = _steps(name)
+        if steps is None or name.startswith("_"):
+            continue
+        value = _convert(kind_of(name), values)
+        if value is not None:
+            _put(data, steps, value)
+    if isinstance(data.get("treatments"), list):
+        rows = [row for row in data["treatments"] if row]
+        if rows:
+            data["treatments"] = rows
+        else:
+            del data["treatments"]
+    return data
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class FormView:
+    """What the form shows: the values of a case (valid or not) and its problems."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None,
+                 problems: Iterable[str] = ()) -> None:
+        self.data: Mapping[str, Any] = data or {}
+        self.errors: dict[str, list[str]] = {}
+        self.unplaced: list[str] = []
+        for line in problems:
+            field, sep, message = line.partition(": ")
+            if sep and _steps(field) is not None:
+                self.errors.setdefault(field, []).append(message)
+            else:
+                self.unplaced.append(line)
+
+    def raw(self, path: str) -> Any:
+        node: Any = self.data
+        for step in _steps(path) or []:
+            if isinstance(step, int):
+                ok = isinstance(node, list) and step < len(node)
+                node = node[step] if ok else None
+            else:
+                node = node.get(step) if isinstance(node, Mapping) else None
+        return node
+
+    def value(self, path: str) -> str:
+        raw = self.raw(path)
+        if isinstance(raw, list) and kind_of(path) in TEXT_LISTS:
+            return ", ".join(_text(v) for v in raw)
+        return _text(raw)
+
+    def is_chosen(self, path: str, option: str, default: str = "") -> bool:
+        raw = self.raw(path)
+        if isinstance(raw, list):
+            return option == NONE_FOUND if raw == [] else option in [_text(v) for v in raw]
+        return (_text(raw) if raw is not None else default) == option
+
+    def treatment_rows(self) -> int:
+        raw = self.data.get("treatments")
+        return len(raw) if isinstance(raw, list) else 0
+
+    def errors_for(self, path: str) -> list[str]:
+        return self.errors.get(path, [])
+
+    def errors_under(self, prefix: str) -> list[tuple[str, str]]:
+        """Problems for a field and anything inside it, as (path, message)."""
+        return [
+            (path, message)
+            for path, messages in self.errors.items()
+            if path == prefix or path.startswith((prefix + ".", prefix + "["))
+            for message in messages
+        ]
+
+
+def input_id(path: str) -> str:
+    """The HTML id of a field's input: ``treatments[1].ended`` -> ``f-treatments-1-ended``."""
+    return "f-" + re.sub(r"[^A-Za-z0-9_]+", "-", path).strip("-")

@@ -1,0 +1,113 @@
+"""The MDT page: a form for every case field, and the results under it.
+
+Server-rendered and usable without a mouse or JavaScript: every action is a button in
+the form (assess, add or remove a treatment row, save, leaflet), and a problem is
+shown next to the input it names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from secondline._engine import assess
+from secondline._errors import CaseError
+from secondline._parse import load_text, parse_case
+from secondline._web import view
+from secondline._web.api import leaflet_response
+from secondline._web.form import FormView, case_from_form
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, form: FormView, results: dict[str, Any] | None = None,
+          *, status: int = 200, focus: str | None = None) -> HTMLResponse:
+    context = {"form": form, "results": results, "focus": focus, **view.page_context()}
+    return view.templates.TemplateResponse(request, "mdt.html", context, status_code=status)
+
+
+def _assessed(request: Request, data: dict[str, Any]) -> HTMLResponse:
+    try:
+        case = parse_case(data)
+    except CaseError as exc:
+        return _page(request, FormView(data, exc.problems), status=422)
+    return _page(request, FormView(data), view.results_context(case, assess(case)))
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return _page(request, FormView({"treatments": [{}]}))
+
+
+def _rows(form: FormData, data: dict[str, Any]) -> list[Any]:
+    """The treatment rows as the form shows them, empty ones included."""
+    rows = [row or {} for row in data.get("treatments", [])]
+    shown = str(form.get("_rows", "0"))
+    count = int(shown) if shown.isdigit() else 0
+    return rows + [{} for _ in range(min(count, 50) - len(rows))]
+
+
+def _filename(data: dict[str, Any], suffix: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", str(data.get("id") or "case")).strip("-")
+    return f"{name or 'case'}.{suffix}"
+
+
+@router.post("/", response_class=HTMLResponse)
+async def submit(request: Request) -> Response:
+    form = await request.form()
+    action = str(form.get("_action", "assess"))
+    fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    data = case_from_form(fields)
+    if action == "add-treatment" or action.startswith("remove-treatment:"):
+        rows = _rows(form, data)
+        focus = None
+        if action == "add-treatment":
+            rows.append({})
+            focus = f"treatments[{len(rows) - 1}].drugs"
+        else:
+            index = action.partition(":")[2]
+            if index.isdigit() and int(index) < len(rows):
+                del rows[int(index)]
+            focus = "add-treatment"
+        return _page(request, FormView({**data, "treatments": rows}), focus=focus)
+    if action in ("save-yaml", "save-json"):
+        suffix = action.removeprefix("save-")
+        text = (json.dumps(data, indent=2, default=str) + "\n" if suffix == "json"
+                else yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        return Response(text, media_type="application/json" if suffix == "json"
+                        else "application/yaml", headers={
+                            "Content-Disposition":
+                            f'attachment; filename="{_filename(data, suffix)}"'})
+    if action in ("leaflet-pdf", "leaflet-html"):
+        try:
+            case = parse_case(data)
+        except CaseError as exc:
+            return _page(request, FormView(data, exc.problems), status=422)
+        from secondline._leaflet import leaflet_html, leaflet_pdf
+
+        fmt = action.removeprefix("leaflet-")
+        return await run_in_threadpool(leaflet_response, case, fmt, leaflet_html, leaflet_pdf)
+    return _assessed(request, data)
+
+
+@router.post("/load", response_class=HTMLResponse)
+async def load(request: Request, file: UploadFile) -> HTMLResponse:
+    raw = await file.read()
+    name = file.filename or "the file"
+    try:
+        data = load_text(raw.decode("utf-8"), name)
+    except UnicodeDecodeError:
+        return _page(request, FormView({}, [f"{name}: not UTF-8 text"]), status=422)
+    except CaseError as exc:
+        return _page(request, FormView({}, exc.problems), status=422)
+    if not isinstance(data, dict):
+        problem = f"{name}: must be a mapping of case fields"
+        return _page(request, FormView({}, [problem]), status=422)
+    return _assessed(request, data)

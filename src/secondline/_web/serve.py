@@ -1,0 +1,40 @@
+"""``secondline serve``: the web application under uvicorn.
+
+Logs carry the method, path and status of each request, never a body, so no case
+contents reach a log.
+"""
+
+from __future__ import annotations
+
+import sys
+
+#: uvicorn's access log, reduced to what carries no case content
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(message)s"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                   "stream": "ext://sys.stderr"},
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def serve(host: str, port: int) -> int:
+    import uvicorn
+
+    from secondline._web.app import create_app
+
+    app = create_app()  # loads and checks the knowledge before listening
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"secondline: listening on {host}, reachable from other machines; put it "
+              "behind TLS and access control before real cases are sent.", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG, server_header=False)
+    return 0
