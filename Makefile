@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXAMPLE ?= examples/b-all-relapsed-cd19.yaml
 
-.PHONY: run test lint typecheck pytest bench catalogue clean
+NODE_STAMP := tests/browser/node_modules/.installed
+
+.PHONY: run serve test system-deps lint typecheck pytest bench catalogue clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +19,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/secondline assess $(EXAMPLE)
 
-## test: lint, type-check and run every test (knowledge examples, properties, CLI)
-test: lint typecheck pytest
+## serve: install, then run the web application on http://127.0.0.1:8000
+serve: $(STAMP)
+	$(BIN)/secondline serve
+
+## test: install what the tests need (Debian: Chromium, Pango, a font; npm: axe-core),
+## then lint, type-check and run every test (knowledge, properties, CLI, API, browser)
+test: system-deps $(NODE_STAMP) lint typecheck pytest
+
+system-deps:
+	scripts/install-system-deps
+
+$(NODE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench conftest.py
@@ -32,10 +46,12 @@ pytest: $(STAMP)
 ## bench: speed figures (printed, never asserted)
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/assess.py
+	$(BIN)/python bench/serve.py
 
 ## catalogue: regenerate docs/knowledge.md from the knowledge files
 catalogue: $(STAMP)
 	$(BIN)/secondline catalogue > docs/knowledge.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output \
+		tests/browser/node_modules

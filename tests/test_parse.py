@@ -476,3 +476,11 @@ def test_treatment_or_assessment_before_diagnosis_is_refused() -> None:
         "treatments[0].started: before diagnosed",
         "assessment.date: before diagnosed",
     ]
+
+
+@pytest.mark.parametrize("written", [0, 1700000000, 2025.5, "1700000000", "2025/03/02", True])
+def test_a_date_must_be_a_calendar_date_not_a_number(written: object) -> None:
+    with pytest.raises(CaseError) as caught:
+        parse_case({"age": 30, "disease": "T-ALL", "diagnosed": written,
+                    "as_of": "2026-11-23"})
+    assert caught.value.problems == ["diagnosed: must be a date written YYYY-MM-DD"]

@@ -8,10 +8,12 @@ they are about the case being coherent, not about medicine.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -41,6 +43,19 @@ Region = Literal["UK", "CA"]
 Whole = Annotated[int, Strict()]
 Number = Annotated[float, Strict()]
 YesNo = Annotated[bool, Strict()]
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    """Only a calendar date or ISO text (2025-03-02): a number is not read as a date."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day)]
 
 
 class _Strict(BaseModel):
@@ -64,8 +79,8 @@ class Treatment(_Strict):
         "empty for a transplant or radiotherapy",
     )
     type: TreatmentType = "other"
-    started: dt.date | None = None
-    ended: dt.date | None = None
+    started: Day | None = None
+    ended: Day | None = None
     response: Response = Field("unknown", description="the best response to this treatment")
 
     @model_validator(mode="after")
@@ -78,7 +93,7 @@ class Treatment(_Strict):
 class Assessment(_Strict):
     """The latest disease assessment (marrow, blood, sites outside the marrow, MRD)."""
 
-    date: dt.date | None = None
+    date: Day | None = None
     marrow_blasts_percent: Number | None = Field(default=None, ge=0, le=100)
     blood_counts_normal: YesNo | None = None
     extramedullary: list[ExtramedullarySite] | None = Field(
@@ -103,11 +118,11 @@ class Case(_Strict):
     """A case as described in the contract, section 1."""
 
     # Declared first so that the date checks below can see it.
-    as_of: dt.date | None = Field(None, description="the date the case is judged at; today")
+    as_of: Day | None = Field(None, description="the date the case is judged at; today")
     id: str | None = Field(None, description="the case's own reference (MDT list number)")
     age: Whole = Field(ge=0, le=120, description="age in years today")
     disease: Disease
-    diagnosed: dt.date | None = Field(None, description="date of first diagnosis")
+    diagnosed: Day | None = Field(None, description="date of first diagnosis")
     philadelphia: Presence = Field("unknown", description="Philadelphia chromosome / BCR-ABL1")
     markers: Markers = Field(default_factory=Markers)
     fit_for_intensive_treatment: YesNo | None = Field(

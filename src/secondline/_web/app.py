@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from secondline import __version__
@@ -15,7 +17,7 @@ from secondline._errors import CaseError
 from secondline._knowledge import load_knowledge
 from secondline._web import api, pages
 from secondline._web.limits import BodyLimit
-from secondline._web.paths import STATIC_DIR
+from secondline._web.paths import STATIC_DIR, docs_assets_dir
 from secondline._web.problems import case_error_handler, request_error_handler
 from secondline._web.security import SecurityHeaders
 
@@ -29,14 +31,31 @@ never prescribes and gives no doses.
 """
 
 
-def _components(model: type[Case] | type[Assessment], name: str) -> dict[str, Any]:
-    """A model's JSON Schema with its definitions hoisted into OpenAPI components."""
-    ref = "#/components/schemas/{model}"
+def _components(model: type[Case] | type[Assessment], prefix: str) -> dict[str, Any]:
+    """A model's JSON Schema with its definitions hoisted into OpenAPI components.
+
+    The case's parts are prefixed (``CaseAssessment``, ``CaseTreatment``) so they never
+    collide with the output's models of the same name (``Assessment``).
+    """
     schema = model.model_json_schema(
-        ref_template=ref, mode="serialization" if model is Assessment else "validation"
+        ref_template=f"#/components/schemas/{prefix}{{model}}",
+        mode="serialization" if model is Assessment else "validation",
     )
     defs = schema.pop("$defs", {})
-    return {**defs, name: schema}
+    return {**{prefix + name: d for name, d in defs.items()}, model.__name__: schema}
+
+
+def _problems_for_422(spec: dict[str, Any]) -> None:
+    """Every 422 answers in one shape (``Problems``), FastAPI's own checks included."""
+    problems = {"$ref": "#/components/schemas/Problems"}
+    for operation in (op for item in spec["paths"].values() for op in item.values()):
+        answer = operation.get("responses", {}).get("422")
+        if answer is not None:
+            answer["description"] = "Invalid input: one entry per problem, naming the field"
+            answer["content"] = {"application/json": {"schema": problems}}
+    schemas = spec["components"]["schemas"]
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
 
 
 def create_app() -> FastAPI:
@@ -44,8 +63,7 @@ def create_app() -> FastAPI:
     load_knowledge()
     app = FastAPI(
         title="secondline", version=__version__, description=DESCRIPTION,
-        docs_url="/docs", redoc_url=None,
-        swagger_ui_parameters={"syntaxHighlight": False},
+        docs_url=None, redoc_url=None,
     )
     app.add_exception_handler(CaseError, case_error_handler)
     app.add_exception_handler(RequestValidationError, request_error_handler)
@@ -53,6 +71,19 @@ def create_app() -> FastAPI:
     app.include_router(api.health)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=docs_assets_dir()), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="secondline API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+            # no badge from the online validator: nothing is fetched from elsewhere
+            swagger_ui_parameters={"validatorUrl": None, "syntaxHighlight": False},
+        )
+
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)
 
@@ -63,8 +94,9 @@ def create_app() -> FastAPI:
             spec = get_openapi(title=app.title, version=app.version,
                                description=app.description, routes=app.routes)
             schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            _problems_for_422(spec)
             schemas.update(_components(Case, "Case"))
-            schemas.update(_components(Assessment, "Assessment"))
+            schemas.update(_components(Assessment, ""))
             app.openapi_schema = spec
         return app.openapi_schema
 

@@ -93,9 +93,12 @@ def _put(data: dict[str, Any], steps: list[str | int], value: Any) -> None:
         node[last] = value
 
 
-def case_from_form(fields: Iterable[tuple[str, str]]) -> dict[str, Any]:
+def case_from_form(
+    fields: Iterable[tuple[str, str]], *, keep_empty_rows: bool = False
+) -> dict[str, Any]:
     """The case data a submitted form describes. Empty fields are left out; so is a
-    treatment row left wholly empty."""
+    treatment row left wholly empty, unless ``keep_empty_rows`` (rows keep their places
+    while the form is being edited)."""
     grouped: dict[str, list[str]] = {}
     for name, value in fields:
         grouped.setdefault(name, []).append(value)
@@ -108,7 +111,7 @@ def case_from_form(fields: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if value is not None:
             _put(data, steps, value)
     if isinstance(data.get("treatments"), list):
-        rows = [row for row in data["treatments"] if row]
+        rows = [row or {} for row in data["treatments"] if row or keep_empty_rows]
         if rows:
             data["treatments"] = rows
         else:

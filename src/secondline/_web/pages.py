@@ -64,8 +64,9 @@ async def submit(request: Request) -> Response:
     form = await request.form()
     action = str(form.get("_action", "assess"))
     fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    data = case_from_form(fields)
-    if action == "add-treatment" or action.startswith("remove-treatment:"):
+    editing = action == "add-treatment" or action.startswith("remove-treatment:")
+    data = case_from_form(fields, keep_empty_rows=editing)
+    if editing:
         rows = _rows(form, data)
         focus = None
         if action == "add-treatment":

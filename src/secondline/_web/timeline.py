@@ -16,7 +16,7 @@ from secondline._assessment import Assessment, TreatmentOut
 from secondline._case import Case
 from secondline._dates import months_between
 
-WIDTH, LEFT, RIGHT = 960, 16, 16
+WIDTH, LEFT, RIGHT = 960, 16, 24
 LANE, TOP, AXIS = 36, 30, 34
 RESPONSE = {
     "complete-remission": ("complete remission", "#1a7f37"),
@@ -32,10 +32,6 @@ class Span:
     end: dt.date
     months: float
     to_relapse: bool
-
-
-def _attr(value: object) -> str:
-    return escape(str(value), {'"': "&quot;"})
 
 
 def remission_spans(assessment: Assessment, latest: dt.date | None) -> list[Span]:
@@ -113,8 +109,11 @@ def timeline_svg(case: Case, assessment: Assessment) -> str:
         x1, x2 = scale.x(span.start), scale.x(span.end)
         parts.append(f'<rect x="{x1}" y="{band + 10}" width="{max(x2 - x1, 2)}" height="12" '
                      'rx="3" class="tl-remission"/>')
-        text = f"remission {span.months:.1f} months"
-        parts.append(_label(x1 + 2, band + 6, text, "tl-label tl-remission-label"))
+        text = f"remission {span.months:.1f} months" + (", then relapse" if span.to_relapse
+                                                          else "")
+        middle = min(max((x1 + x2) / 2, LEFT + 90), WIDTH - RIGHT - 90)
+        parts.append(f'<text x="{middle:.1f}" y="{band + 6}" text-anchor="middle" '
+                     f'class="tl-label tl-remission-label">{escape(text)}</text>')
         words.append(f"In remission from {span.start} to {span.end}, {span.months:.1f} months"
                      + (", ending in relapse." if span.to_relapse else "."))
 
