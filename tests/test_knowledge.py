@@ -66,7 +66,10 @@ DOSE = re.compile(
     re.IGNORECASE,
 )
 #: the keys under which the knowledge holds words a reader sees
-TEXT_KEYS = {"name", "summary", "how_given", "text", "reason", "unmet", "note", "label"}
+TEXT_KEYS = {
+    "name", "summary", "how_given", "text", "reason", "unmet", "note", "label",
+    "description", "what_happens",
+}
 
 
 def read_yaml(path: Path) -> Any:
@@ -173,7 +176,10 @@ def test_option_has_examples_both_ways(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [*OPTION_FILES, KNOWLEDGE_DIR / "rules.yaml", KNOWLEDGE_DIR / "definitions.yaml"],
+    [
+        *OPTION_FILES, KNOWLEDGE_DIR / "rules.yaml", KNOWLEDGE_DIR / "definitions.yaml",
+        KNOWLEDGE_DIR / "leaflet.yaml",
+    ],
     ids=lambda p: p.stem,
 )
 def test_no_text_gives_a_dose(path: Path) -> None:
@@ -194,6 +200,10 @@ def test_texts_finds_the_reader_facing_words() -> None:
     assert "not_when[0].reason" in found
     assert "suggest_when.all[1].unmet" in found
     assert not any(where.startswith("cases") for where in found)
+    leaflet = dict(texts(read_yaml(KNOWLEDGE_DIR / "leaflet.yaml")))
+    assert "options.interferon-alfa.what_happens" in leaflet
+    assert "options.interferon-alfa.description" in leaflet
+    assert "states[0].text" in leaflet
 
 
 @pytest.mark.parametrize(

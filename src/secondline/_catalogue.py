@@ -10,7 +10,17 @@ from collections.abc import Iterable
 
 from secondline._conditions import Condition, condition_in_words
 from secondline._knowledge import CompiledOption, Knowledge, load_knowledge
-from secondline._schema import Citation
+from secondline._schema import Citation, Passage
+
+#: leaflet.yaml's passage lists, in the leaflet's order, with a heading for each
+_LEAFLET_GROUPS = {
+    "disclaimer": "Please read this first", "about": "The disease",
+    "states": "Where the disease stands", "declined": "When treatment is declined",
+    "options_intro": "Before the options", "no_options": "When no option is listed",
+    "trial_intro": "Before the options only within a trial", "remission": "Remission",
+    "mrd": "MRD", "questions_intro": "Before the questions", "questions": "Questions to ask",
+    "support": "Support",
+}
 
 
 def _cites(cites: Iterable[Citation], knowledge: Knowledge) -> str:
@@ -50,6 +60,9 @@ def _option_section(compiled_option: CompiledOption, knowledge: Knowledge) -> li
     lines += ["", o.summary, ""]
     if o.how_given:
         lines += [f"*How it is given:* {o.how_given}", ""]
+    words = knowledge.leaflet.options[o.id]
+    lines += [f"*In the patient leaflet:* {words.description} *What happens:* "
+              f"{words.what_happens} ({_cites(words.sources, knowledge)})", ""]
     lines += ["**Suggested when:**", "", *_condition(o.suggest_when)]
     if o.trial_only_when is not None:
         lines += ["**Only within a clinical trial when:**", "", *_condition(o.trial_only_when)]
@@ -71,6 +84,38 @@ def _option_section(compiled_option: CompiledOption, knowledge: Knowledge) -> li
     lines += [f"**Sources:** {_cites(o.sources, knowledge)}", ""]
     lines += [f"**Example cases:** {len(o.cases)} (run by the test suite)", ""]
     return lines
+
+
+def _passage(passage: Passage, knowledge: Knowledge) -> str:
+    only = [
+        f"{name}: {', '.join(values)}"
+        for name in ("diseases", "states", "regions", "mrd")
+        if (values := getattr(passage, name))
+    ]
+    if passage.audience != "any":
+        only.append(f"audience: {passage.audience}")
+    shown = f" *({'; '.join(only)})*" if only else ""
+    threshold = f"{knowledge.definitions.remission.marrow_blasts_below_percent:g}"
+    text = " ".join(passage.text.replace("{marrow_blasts_below_percent}", threshold).split())
+    return f"- {text}{shown} ({_cites(passage.sources, knowledge)})"
+
+
+def _leaflet_section(knowledge: Knowledge) -> list[str]:
+    leaflet = knowledge.leaflet
+    lines = [
+        "## Patient leaflet", "",
+        "The words of `secondline leaflet`, besides each option's own (above). A passage is",
+        "shown when the case matches what follows it in italics; otherwise always.", "",
+    ]
+    for name, heading in _LEAFLET_GROUPS.items():
+        lines += [f"### {heading}", ""]
+        lines += [_passage(p, knowledge) for p in getattr(leaflet, name)]
+        lines.append("")
+    lines += ["### Helplines", ""]
+    for line in leaflet.helplines:
+        number = knowledge.sources[line.source].helpline
+        lines.append(f"- {line.text} **{number}** ({_cites(line.sources, knowledge)})")
+    return [*lines, ""]
 
 
 def catalogue(knowledge: Knowledge | None = None) -> str:
@@ -130,7 +175,8 @@ def catalogue(knowledge: Knowledge | None = None) -> str:
         lines.append(f"- `{factor.id}` — {factor.label} (fact `{factor.fact}`, "
                      f"{', '.join(factor.diseases)}): {factor.note} "
                      f"({_cites(factor.sources, knowledge)})")
-    lines += ["", "## Drugs", "", "| id | name | brands and other names | class | ATC |",
+    lines += ["", *_leaflet_section(knowledge)]
+    lines += ["## Drugs", "", "| id | name | brands and other names | class | ATC |",
               "|---|---|---|---|---|"]
     for drug in knowledge.drugs.drugs:
         names = ", ".join([*drug.brands, *drug.also_called]) or "—"

@@ -1,4 +1,5 @@
-"""The command line: ``secondline assess | schema | sources | check | catalogue``.
+"""The command line: ``secondline assess | leaflet | schema | sources | serve | check |
+catalogue``.
 
 Exit codes: 0 done; 2 the input (case or arguments) is invalid; 3 the knowledge base
 is invalid. Problems go to standard error, one line each, never as a traceback.
@@ -11,12 +12,15 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from secondline import __version__
 from secondline._errors import CaseError, KnowledgeError
 
 EXIT_INVALID_INPUT = 2
 EXIT_INVALID_KNOWLEDGE = 3
+#: the leaflet's format, from the output file's suffix
+LEAFLET_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 
 
 def _date(text: str) -> dt.date:
@@ -44,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
     assess.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
+
+    leaflet = commands.add_parser(
+        "leaflet", help="write the patient leaflet for one case, as HTML or PDF"
+    )
+    leaflet.add_argument(
+        "case", metavar="CASE", help="path to the case file, or - for standard input"
+    )
+    leaflet.add_argument("-o", "--output", required=True, metavar="FILE",
+                         help="the file to write (.html, .htm or .pdf)")
+    leaflet.add_argument("--format", choices=("html", "pdf"),
+                         help="html or pdf (default: from the suffix of FILE)")
+    leaflet.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
 
     schema = commands.add_parser("schema", help="print the case format as JSON Schema")
     schema.add_argument(
@@ -98,6 +114,33 @@ def _assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def _leaflet(args: argparse.Namespace) -> int:
+    from secondline._parse import read_case
+
+    output = Path(args.output)
+    fmt = args.format or LEAFLET_SUFFIXES.get(output.suffix.lower())
+    if fmt is None:
+        return _fail(
+            [f"{args.output}: cannot tell the format from the suffix '{output.suffix}'; "
+             "name a .html, .htm or .pdf file, or give --format html or --format pdf"],
+            EXIT_INVALID_INPUT, "invalid argument",
+        )
+    try:
+        case = read_case(args.case, args.as_of)
+    except CaseError as exc:
+        return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid case")
+    from secondline._leaflet import leaflet_html, leaflet_pdf
+
+    data = leaflet_pdf(case) if fmt == "pdf" else leaflet_html(case).encode("utf-8")
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        return _fail([f"{args.output}: cannot be written ({reason})"], EXIT_INVALID_INPUT,
+                     "invalid argument")
+    return 0
+
+
 def _sources(args: argparse.Namespace) -> int:
     from secondline._knowledge import load_knowledge
 
@@ -129,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "assess":
             return _assess(args)
+        if args.command == "leaflet":
+            return _leaflet(args)
         if args.command == "schema":
             from secondline._parse import assessment_json_schema, case_json_schema
 

@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from secondline import _yaml
+from secondline._case import Disease
 from secondline._conditions import (
     Compiled,
     Condition,
@@ -39,18 +40,23 @@ from secondline._schema import (
     Exclusion,
     Gap,
     GlobalExclusion,
+    LeafletFile,
     Note,
     Option,
+    Passage,
     PrognosticFactor,
     RuleCase,
     RulesFile,
     Source,
     SourcesFile,
+    State,
 )
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 #: ``{fact}`` in a note's text is replaced by the fact's value in words
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
+#: the ``{name}`` a leaflet text may use, filled in from definitions.yaml
+LEAFLET_FILLS = frozenset({"marrow_blasts_below_percent"})
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -78,6 +84,8 @@ class Knowledge:
     options: tuple[CompiledOption, ...]
     #: lower-case drug, brand or regimen name -> canonical drug ids
     drug_names: dict[str, tuple[str, ...]]
+    #: the patient leaflet's words
+    leaflet: LeafletFile
     #: shared rules with their compiled conditions; None means the rule always applies
     exclusions: tuple[tuple[TruthOnly | None, GlobalExclusion], ...] = field(default=())
     gaps: tuple[tuple[TruthOnly | None, Gap], ...] = field(default=())
@@ -108,7 +116,7 @@ class _Problems:
 
 
 def _read(path: Path, model: type[_M], problems: _Problems) -> _M | None:
-    where = path.name if path.parent == KNOWLEDGE_DIR else f"{path.parent.name}/{path.name}"
+    where = f"options/{path.name}" if path.parent.name == "options" else path.name
     try:
         data = _yaml.load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -269,6 +277,71 @@ def _compile_option(
     )
 
 
+#: leaflet passages that must say something for every disease (``states``: every state too)
+_LEAFLET_COVER = (
+    "disclaimer", "about", "options_intro", "trial_intro", "remission", "mrd",
+    "questions_intro", "support",
+)
+
+
+def _leaflet_texts(where: str, texts: Iterable[str], problems: _Problems) -> None:
+    for text in texts:
+        for name in PLACEHOLDER.findall(text):
+            if name not in LEAFLET_FILLS:
+                problems.add(where, f"the text names an unknown value '{{{name}}}'")
+
+
+def _says_something(passages: list[Passage], disease: str, state: str | None) -> bool:
+    return any(
+        (p.diseases is None or disease in p.diseases)
+        and (state is None or p.states is None or state in p.states)
+        for p in passages
+    )
+
+
+def _check_leaflet(
+    leaflet: LeafletFile, sources: dict[str, Source], option_ids: set[str],
+    file_ids: set[str], problems: _Problems,
+) -> None:
+    """Citations, placeholders, helplines and coverage of leaflet.yaml; every option has text.
+
+    ``option_ids`` are the options that loaded; ``file_ids`` also counts option files that
+    failed to load, so their problem is not reported twice.
+    """
+    for name, field_info in type(leaflet).model_fields.items():
+        if field_info.annotation == list[Passage]:
+            passages: list[Passage] = getattr(leaflet, name)
+            for i, passage in enumerate(passages):
+                where = f"leaflet.yaml {name}[{i}]"
+                _check_citations(where, passage.sources, sources, problems)
+                _leaflet_texts(where, [passage.text], problems)
+    for name in _LEAFLET_COVER:
+        for disease in get_args(Disease):
+            if not _says_something(getattr(leaflet, name), disease, None):
+                problems.add(f"leaflet.yaml {name}", f"has no passage for {disease}")
+    for disease in get_args(Disease):
+        for state in get_args(State):
+            if not _says_something(leaflet.states, disease, state):
+                problems.add("leaflet.yaml states", f"has no passage for {disease} when {state}")
+    for option_id, text in leaflet.options.items():
+        where = f"leaflet.yaml options [{option_id}]"
+        if option_id not in file_ids | option_ids:
+            problems.add(where, "no option has this id")
+        _check_citations(where, text.sources, sources, problems)
+        _leaflet_texts(where, [text.description, text.what_happens], problems)
+    for option_id in sorted(option_ids - set(leaflet.options)):
+        problems.add(f"leaflet.yaml options [{option_id}]", "the option has no leaflet text")
+    for i, line in enumerate(leaflet.helplines):
+        where = f"leaflet.yaml helplines[{i}]"
+        source = sources.get(line.source)
+        if source is None:
+            problems.add(where, f"unknown source '{line.source}'")
+        elif source.helpline is None:
+            problems.add(where, f"sources.yaml records no helpline for '{line.source}'")
+        _check_citations(where, line.sources, sources, problems)
+        _leaflet_texts(where, [line.text], problems)
+
+
 def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[str]]:
     """Load and check everything; return the knowledge (if usable) and every problem."""
     problems = _Problems()
@@ -276,6 +349,7 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
     drugs = _read(root / "drugs.yaml", DrugsFile, problems)
     definitions = _read(root / "definitions.yaml", Definitions, problems)
     rules = _read(root / "rules.yaml", RulesFile, problems)
+    leaflet = _read(root / "leaflet.yaml", LeafletFile, problems)
     sources = {s.id: s for s in sources_file.sources} if sources_file else {}
     if sources_file and len(sources) != len(sources_file.sources):
         problems.add("sources.yaml", "duplicate source id")
@@ -295,7 +369,8 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
 
     compiled_options: list[CompiledOption] = []
     seen: dict[str, str] = {}
-    for path in sorted((root / "options").glob("*.yaml")):
+    option_paths = sorted((root / "options").glob("*.yaml"))
+    for path in option_paths:
         option = _read(path, Option, problems)
         if option is None:
             continue
@@ -321,7 +396,11 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
             problems.add(f"rules.yaml prognostic_factors [{factor.id}]",
                          f"unknown fact '{factor.fact}'")
 
-    if not (sources_file and drugs and definitions and rules):
+    if leaflet:
+        file_ids = {path.stem for path in option_paths}
+        _check_leaflet(leaflet, sources, set(seen), file_ids, problems)
+
+    if not (sources_file and drugs and definitions and rules and leaflet):
         return None, problems.lines
     compiled_options.sort(key=lambda c: (c.option.rank, c.option.id))
     knowledge = Knowledge(
@@ -331,6 +410,7 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
         rules=rules,
         options=tuple(compiled_options),
         drug_names=drug_names,
+        leaflet=leaflet,
         exclusions=exclusions,
         gaps=gaps,
         cautions=cautions,
