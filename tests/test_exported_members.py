@@ -50,11 +50,20 @@ def test_version_is_a_string() -> None:
     assert secondline.__version__.count(".") >= 1
 
 
-def test_no_public_submodules() -> None:
+def test_the_only_public_submodule_is_the_web_entry_point() -> None:
     found = [
         info.name
         for info in pkgutil.walk_packages(secondline.__path__, prefix="secondline.")
     ]
     assert found, "the package has submodules"
-    public = [name for name in found if not name.rsplit(".", 1)[1].startswith("_")]
-    assert public == []
+    public = [
+        name for name in found
+        if not any(part.startswith("_") for part in name.split(".")[1:])
+    ]
+    assert public == ["secondline.web"]
+
+
+def test_the_web_entry_point_exports_only_the_app_factory() -> None:
+    import secondline.web
+
+    assert secondline.web.__all__ == ["create_app"]

@@ -55,7 +55,8 @@ def _convert(kind: str, values: list[str]) -> Any:
     if kind in CHOICE_LISTS:
         chosen = [v for v in values if v and v != NONE_FOUND]
         return chosen or ([] if NONE_FOUND in values else None)
-    text = values[-1].strip() if values else ""
+    raw = values[-1] if values else ""
+    text = raw.strip()
     if not text:
         return None
     if kind in TEXT_LISTS:
@@ -70,7 +71,7 @@ def _convert(kind: str, values: list[str]) -> Any:
         return number if math.isfinite(number) else text
     if kind in YES_NO:
         return {"true": True, "false": False}.get(text, text)
-    return text
+    return raw  # as typed: the case model trims it by its own rule
 
 
 def _put(data: dict[str, Any], steps: list[str | int], value: Any) -> None:

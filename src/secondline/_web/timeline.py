@@ -17,7 +17,8 @@ from secondline._case import Case
 from secondline._dates import months_between
 
 WIDTH, LEFT, RIGHT = 960, 16, 24
-LANE, TOP, AXIS = 36, 30, 34
+LANE, TOP, AXIS = 36, 58, 34
+LABELS, BAND = 14, 38  # the y of the top labels, and of the remission band
 RESPONSE = {
     "complete-remission": ("complete remission", "#1a7f37"),
     "partial-remission": ("partial remission", "#9a6700"),
@@ -93,32 +94,33 @@ def timeline_svg(case: Case, assessment: Assessment) -> str:
     days += [d for t in dated for d in (t.started, t.ended) if d]
     scale = _Scale(min(days), assessment.as_of)
     spans = remission_spans(assessment, latest)
-    height = TOP + LANE * (len(dated) + 1) + AXIS
+    height = TOP + LANE * len(dated) + AXIS
     parts: list[str] = []
     words: list[str] = []
 
     if case.diagnosed:
         x = scale.x(case.diagnosed)
-        parts.append(f'<line x1="{x}" y1="{TOP - 12}" x2="{x}" y2="{height - AXIS}" '
+        parts.append(f'<line x1="{x}" y1="{LABELS + 4}" x2="{x}" y2="{height - AXIS}" '
                      'class="tl-diagnosis"/>')
-        parts.append(_label(x + 3, TOP - 16, f"Diagnosed {case.diagnosed}"))
+        parts.append(f'<text x="{x + 3}" y="{LABELS}" class="tl-label">'
+                     f"Diagnosed {case.diagnosed}</text>")
         words.append(f"Diagnosed on {case.diagnosed}.")
 
-    band = TOP + 4
+    band = BAND
     for span in spans:
         x1, x2 = scale.x(span.start), scale.x(span.end)
-        parts.append(f'<rect x="{x1}" y="{band + 10}" width="{max(x2 - x1, 2)}" height="12" '
+        parts.append(f'<rect x="{x1}" y="{band}" width="{max(x2 - x1, 2)}" height="12" '
                      'rx="3" class="tl-remission"/>')
         text = f"remission {span.months:.1f} months" + (", then relapse" if span.to_relapse
                                                           else "")
         middle = min(max((x1 + x2) / 2, LEFT + 90), WIDTH - RIGHT - 90)
-        parts.append(f'<text x="{middle:.1f}" y="{band + 6}" text-anchor="middle" '
+        parts.append(f'<text x="{middle:.1f}" y="{band - 5}" text-anchor="middle" '
                      f'class="tl-label tl-remission-label">{escape(text)}</text>')
         words.append(f"In remission from {span.start} to {span.end}, {span.months:.1f} months"
                      + (", ending in relapse." if span.to_relapse else "."))
 
     for lane, t in enumerate(sorted(dated, key=lambda t: t.started or t.ended or dt.date.min)):
-        y = TOP + LANE * (lane + 1)
+        y = TOP + LANE * lane - 8
         start = t.started or t.ended or assessment.as_of
         end = t.ended or assessment.as_of
         x1, x2 = scale.x(start), scale.x(end)
@@ -135,10 +137,11 @@ def timeline_svg(case: Case, assessment: Assessment) -> str:
         x = scale.x(latest)
         state = assessment.status.state
         mark = "tl-relapse" if state in ("relapsed", "refractory") else "tl-assessment"
-        parts.append(f'<path d="M{x} {TOP + 6} l7 12 h-14 z" class="{mark}"/>')
-        parts.append(f'<line x1="{x}" y1="{TOP + 18}" x2="{x}" y2="{height - AXIS}" '
+        parts.append(f'<path d="M{x} {LABELS + 4} l7 12 h-14 z" class="{mark}"/>')
+        parts.append(f'<line x1="{x}" y1="{LABELS + 16}" x2="{x}" y2="{height - AXIS}" '
                      f'class="{mark}-line"/>')
-        parts.append(_label(x - 8, TOP + 2, f"Latest assessment {latest}: {state}"))
+        parts.append(f'<text x="{x - 10}" y="{LABELS}" text-anchor="end" class="tl-label">'
+                     f"{escape(f'Latest assessment {latest}: {state}')}</text>")
         words.append(f"Latest assessment on {latest}: {state}.")
 
     undated = len(assessment.treatments) - len(dated)
