@@ -47,3 +47,13 @@ def test_the_readme_names_every_example_count_truthfully() -> None:
     listed = (ROOT / "examples" / "README.md").read_text(encoding="utf-8")
     for example in examples:
         assert f"`{example.name}`" in listed, example.name
+
+
+def test_every_picture_the_readme_shows_is_in_the_repository() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert pictures, "the README shows the MDT page"
+    for picture in pictures:
+        assert (ROOT / picture).is_file(), picture
