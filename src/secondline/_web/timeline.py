@@ -9,8 +9,9 @@ signal: every bar and span carries its words.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
 
 from secondline._assessment import Assessment, TreatmentOut
 from secondline._case import Case
@@ -25,6 +26,14 @@ RESPONSE = {
     "no-response": ("no response", "#b42318"),
     "unknown": ("response not recorded", "#57606a"),
 }
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    """Text for the SVG: markup escaped, and characters XML cannot hold dropped."""
+    return _escape(_NOT_XML.sub("", text))
 
 
 @dataclass(frozen=True)
