@@ -484,3 +484,21 @@ def test_a_date_must_be_a_calendar_date_not_a_number(written: object) -> None:
         parse_case({"age": 30, "disease": "T-ALL", "diagnosed": written,
                     "as_of": "2026-11-23"})
     assert caught.value.problems == ["diagnosed: must be a date written YYYY-MM-DD"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"])
+def test_dates_outside_the_calendar_secondline_can_count_in_are_refused(day: str) -> None:
+    with pytest.raises(CaseError) as caught:
+        parse_case({"age": 30, "disease": "T-ALL", "as_of": day})
+    assert caught.value.problems == ["as_of: must be between 1900-01-01 and 2999-12-31"]
+
+
+def test_the_edges_of_that_calendar_assess() -> None:
+    for first, last in (("1900-01-01", "1902-03-01"), ("2997-01-01", "2999-12-31")):
+        case = parse_case({
+            "age": 30, "disease": "HCL", "as_of": last, "diagnosed": first,
+            "treatments": [{"drugs": ["cladribine"], "started": first, "ended": first,
+                            "response": "complete-remission"}],
+            "assessment": {"date": last, "blood_counts_normal": False},
+        })
+        assert assess(case).status.state == "relapsed"

@@ -12,6 +12,7 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -55,7 +56,18 @@ def _iso_day(value: object) -> object:
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
-Day = Annotated[dt.date, BeforeValidator(_iso_day)]
+#: Dates a case can hold. Not medicine: calendar arithmetic (months between dates, two
+#: years back) must stay inside what a date can be, and no real case falls outside.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _in_range(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day), AfterValidator(_in_range)]
 
 
 class _Strict(BaseModel):
