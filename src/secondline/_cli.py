@@ -143,27 +143,18 @@ def _leaflet(args: argparse.Namespace) -> int:
 
 def _sources(args: argparse.Namespace) -> int:
     from secondline._knowledge import load_knowledge
+    from secondline._sources import judged_sources
 
-    today = args.as_of or dt.date.today()
-    sources = list(load_knowledge().sources.values())
-    overdue = {
-        s.id: None if s.next_review_due is None else s.next_review_due < today for s in sources
-    }
+    sources = judged_sources(load_knowledge(), args.as_of or dt.date.today())
     if args.json:
-        rows = [
-            {**s.model_dump(mode="json", include={"id", "publisher", "title", "url",
-                                                  "last_reviewed", "next_review_due"}),
-             "review_overdue": overdue[s.id]}
-            for s in sources
-        ]
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([s.model_dump(mode="json") for s in sources], indent=2))
         return 0
     words = {True: "REVIEW OVERDUE", False: "in date", None: "no review date given"}
     for s in sources:
         print(f"{s.id}: {s.publisher}, {s.title}")
         print(f"    {s.url}")
         print(f"    last reviewed {s.last_reviewed or 'not given'}; next review due "
-              f"{s.next_review_due or 'not given'} ({words[overdue[s.id]]})")
+              f"{s.next_review_due or 'not given'} ({words[s.review_overdue]})")
     return 0
 
 

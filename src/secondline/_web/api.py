@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from secondline import __version__
-from secondline._assessment import assessment_json
+from secondline._assessment import SourceOut, assessment_json
 from secondline._engine import assess
 from secondline._knowledge import load_knowledge
 from secondline._parse import assessment_json_schema, case_json_schema
@@ -84,18 +84,8 @@ def schema(
     return case_json_schema() if of == "case" else assessment_json_schema()
 
 
-class SourceRow(BaseModel):
-    id: str
-    title: str
-    publisher: str
-    url: str
-    last_reviewed: dt.date | None
-    next_review_due: dt.date | None
-    review_overdue: bool | None
-
-
 @router.get("/sources", summary="The sources behind the knowledge, with review dates",
-            response_model=list[SourceRow])
+            response_model=list[SourceOut])
 def sources() -> JSONResponse:
     rows = judged_sources(load_knowledge(), dt.date.today())
     return JSONResponse([row.model_dump(mode="json") for row in rows])
