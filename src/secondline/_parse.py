@@ -66,8 +66,31 @@ def parse_case(data: Any, as_of: dt.date | None = None) -> Case:
         raise CaseError(problems) from None
 
 
+#: deeper brackets than any case needs; libyaml recurses on them and can crash the process
+MAX_NESTING = 64
+
+
+def _nesting(text: str) -> int:
+    """The deepest run of flow brackets (``[`` and ``{``), counted without recursion.
+
+    Brackets inside quoted strings count too; a case never needs anywhere near the limit.
+    """
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def load_text(text: str, name: str = "case") -> Any:
     """Parse YAML or JSON (JSON is YAML) text, reporting where it breaks."""
+    if _nesting(text) > MAX_NESTING:
+        raise CaseError([f"{name}: nested more than {MAX_NESTING} levels deep"])
     try:
         return _yaml.load(text)
     except _yaml.DuplicateKeyError as exc:
@@ -77,6 +100,9 @@ def load_text(text: str, name: str = "case") -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise CaseError([f"{name}: not valid YAML or JSON{where}"]) from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        # a value YAML cannot build: 2020-02-30, a 5,000-digit number, a list as a key
+        raise CaseError([f"{name}: not valid YAML or JSON ({exc.__class__.__name__})"]) from None
 
 
 def read_case(source: str, as_of: dt.date | None = None) -> Case:

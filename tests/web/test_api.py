@@ -145,3 +145,19 @@ def test_pages_keep_to_the_apps_own_files(client: TestClient) -> None:
     assert docs.status_code == 200
     assert "cdn" not in docs.text.lower()
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+
+
+@pytest.mark.parametrize(("body", "content_type", "words"), [
+    (b"[" * 100_000 + b"]" * 100_000, "application/yaml", "nested more than 64 levels"),
+    (b"[" * 100_000 + b"]" * 100_000, "application/json", "nested too deeply"),
+    (b'{"age": 1' + b"0" * 5000 + b', "disease": "T-ALL"}', "application/json", "too long"),
+    (b"age: 3\ndisease: T-ALL\ndiagnosed: 2020-02-30\n", "application/yaml", "not valid"),
+    (b"? {a: 1}\n: 2\n", "application/yaml", "not valid"),
+])
+def test_hostile_bodies_get_a_named_422(
+    client: TestClient, body: bytes, content_type: str, words: str
+) -> None:
+    for path in ("/api/assess", "/api/leaflet"):
+        answer = client.post(path, content=body, headers={"content-type": content_type})
+        assert answer.status_code == 422
+        assert words in answer.json()["detail"][0]["message"]

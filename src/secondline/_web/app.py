@@ -16,9 +16,13 @@ from secondline._case import Case
 from secondline._errors import CaseError
 from secondline._knowledge import load_knowledge
 from secondline._web import api, pages
-from secondline._web.limits import BodyLimit
+from secondline._web.limits import BodyLimit, BodyTooLarge
 from secondline._web.paths import STATIC_DIR, docs_assets_dir
-from secondline._web.problems import case_error_handler, request_error_handler
+from secondline._web.problems import (
+    case_error_handler,
+    request_error_handler,
+    too_large_handler,
+)
 from secondline._web.security import SecurityHeaders
 
 DESCRIPTION = """\
@@ -67,6 +71,7 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(CaseError, case_error_handler)
     app.add_exception_handler(RequestValidationError, request_error_handler)
+    app.add_exception_handler(BodyTooLarge, too_large_handler)
     app.include_router(api.router)
     app.include_router(api.health)
     app.include_router(pages.router)
@@ -84,8 +89,8 @@ def create_app() -> FastAPI:
             swagger_ui_parameters={"validatorUrl": None, "syntaxHighlight": False},
         )
 
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

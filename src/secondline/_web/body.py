@@ -46,6 +46,8 @@ def decode(raw: bytes, content_type: str) -> Any:
             ) from None
         except RecursionError:
             raise CaseError(["body: nested too deeply"]) from None
+        except ValueError:  # a number beyond Python's digit limit
+            raise CaseError(["body: holds a number too long to read"]) from None
     return load_text(text, "body")
 
 

@@ -28,6 +28,17 @@ CHOICE_LISTS = {"relapse_sites", "assessment.extramedullary"}
 #: the box that says "none found", as opposed to "not assessed" (nothing ticked)
 NONE_FOUND = "none-found"
 
+#: every field the form has an input (or a group of inputs) for, list positions blanked
+FORM_FIELDS = frozenset({
+    "id", "age", "diagnosed", "as_of", "disease", "region", "philadelphia",
+    "markers.CD19", "markers.CD20", "markers.CD22", "fit_for_intensive_treatment",
+    "wishes.active_treatment", "wishes.clinical_trials", "treatments", "treatments[]",
+    "treatments[].drugs", "treatments[].type", "treatments[].started", "treatments[].ended",
+    "treatments[].response", "assessment.date", "assessment.marrow_blasts_percent",
+    "assessment.blood_counts_normal", "assessment.extramedullary", "assessment.mrd",
+    "assessment.mrd_method", "relapses", "donor", "symptoms", "relapse_sites",
+    "previous_transplant",
+})
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d{1,3})\]")
 _INT = re.compile(r"[+-]?\d{1,9}")
 
@@ -142,7 +153,7 @@ class FormView:
         self.unplaced: list[str] = []
         for line in problems:
             field, sep, message = line.partition(": ")
-            if sep and _steps(field) is not None:
+            if sep and kind_of(field) in FORM_FIELDS:
                 self.errors.setdefault(field, []).append(message)
             else:
                 self.unplaced.append(line)
@@ -176,13 +187,11 @@ class FormView:
     def errors_for(self, path: str) -> list[str]:
         return self.errors.get(path, [])
 
-    def errors_under(self, prefix: str) -> list[tuple[str, str]]:
-        """Problems for a field and anything inside it, as (path, message)."""
+    def row_errors(self) -> list[tuple[str, str]]:
+        """Problems with the treatment list or a whole row, as (path, messages)."""
         return [
-            (path, message)
-            for path, messages in self.errors.items()
-            if path == prefix or path.startswith((prefix + ".", prefix + "["))
-            for message in messages
+            (path, "; ".join(messages)) for path, messages in self.errors.items()
+            if kind_of(path) in ("treatments", "treatments[]")
         ]
 
 

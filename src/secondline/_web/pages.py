@@ -25,6 +25,7 @@ from secondline._web.api import leaflet_response
 from secondline._web.form import FormView, case_from_form
 
 router = APIRouter(include_in_schema=False)
+_SMALL = re.compile(r"[0-9]{1,3}")
 
 
 def _page(request: Request, form: FormView, results: dict[str, Any] | None = None,
@@ -50,7 +51,7 @@ def _rows(form: FormData, data: dict[str, Any]) -> list[Any]:
     """The treatment rows as the form shows them, empty ones included."""
     rows = [row or {} for row in data.get("treatments", [])]
     shown = str(form.get("_rows", "0"))
-    count = int(shown) if shown.isdigit() else 0
+    count = int(shown) if _SMALL.fullmatch(shown) else 0
     return rows + [{} for _ in range(min(count, 50) - len(rows))]
 
 
@@ -74,7 +75,7 @@ async def submit(request: Request) -> Response:
             focus = f"treatments[{len(rows) - 1}].drugs"
         else:
             index = action.partition(":")[2]
-            if index.isdigit() and int(index) < len(rows):
+            if _SMALL.fullmatch(index) and int(index) < len(rows):
                 del rows[int(index)]
             focus = "add-treatment"
         return _page(request, FormView({**data, "treatments": rows}), focus=focus)

@@ -53,3 +53,7 @@ async def request_error_handler(request: Request, exc: Exception) -> JSONRespons
     return problems_response(
         f"{_where(error['loc'])}: {error['msg']}" for error in exc.errors()
     )
+
+
+async def too_large_handler(request: Request, exc: Exception) -> JSONResponse:
+    return problems_response([f"body: {getattr(exc, 'detail', 'too large')}"], status=413)

@@ -24,6 +24,7 @@ from secondline._case import (
     Response,
     TreatmentType,
 )
+from secondline._facts import FACTS
 from secondline._knowledge import load_knowledge
 from secondline._schema import Category, Citation
 from secondline._web.form import NONE_FOUND, input_id
@@ -60,30 +61,28 @@ CRITERIA = {
     "marrow_blasts_below_5_percent": "Blasts in the bone marrow below 5 %",
     "no_extramedullary_disease": "No leukaemia found outside the bone marrow",
 }
-#: what a missing field is called in a prompt; markers read "CD22 not tested"
-FIELD_LABELS = {
-    "philadelphia": "Philadelphia chromosome status",
-    "fit_for_intensive_treatment": "Fitness for intensive treatment",
-    "diagnosed": "Date of diagnosis",
-    "donor": "Stem cell donor",
-    "region": "Where care is given",
-    "relapse_sites": "Where the disease has come back",
-    "previous_transplant": "Whether there has been a transplant",
-    "relapses": "Number of relapses",
-    "assessment": "The latest assessment",
-    "assessment.mrd": "MRD",
-    "assessment.date": "Date of the latest assessment",
-    "assessment.marrow_blasts_percent": "Blasts in the bone marrow",
-    "assessment.blood_counts_normal": "Whether blood counts are normal",
-    "assessment.extramedullary": "Disease outside the marrow",
-    "treatments": "Earlier treatments",
-}
+#: what each case field makes known, in the engine's own words
+FIELD_LABELS: dict[str, list[str]] = {}
+for _fact in FACTS.values():
+    FIELD_LABELS.setdefault(_fact.field, []).append(_fact.label)
 
 
 def _label(field: str) -> str:
+    """A missing field as a prompt: "CD22 not tested", "Stem cell donor not recorded"."""
     if field.startswith("markers."):
         return f"{field.removeprefix('markers.')} not tested"
-    return f"{FIELD_LABELS.get(field, field)} not recorded"
+    labels = sorted(set(FIELD_LABELS.get(field, [field])))
+    return f"{' / '.join(labels)} not recorded"
+
+
+def _target(field: str, rows: int) -> str:
+    """The input a missing field's prompt leads to."""
+    if field.startswith("treatments[]."):
+        name = field.removeprefix("treatments[].")
+        return input_id(f"treatments[0].{name}") if rows else "add-treatment"
+    if field == "assessment":
+        return input_id("assessment.date")
+    return input_id(field)
 
 
 def _words(value: str) -> str:
@@ -133,7 +132,7 @@ def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
         "outcomes": OUTCOMES,
         "missing": [
             {"label": _label(m.field), "affects": [names.get(i, i) for i in m.affects],
-             "why": m.why, "target": input_id(m.field)}
+             "why": m.why, "target": _target(m.field, len(case.treatments))}
             for m in assessment.missing
         ],
         "link": lambda c: _link(c, urls),
