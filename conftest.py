@@ -17,6 +17,9 @@ from secondline import _yaml, assess, load_knowledge, parse_case
 from secondline._assessment import Assessment
 from secondline._schema import ExampleCase, RuleCase
 
+# the knowledge_copy fixture and the YAML helpers shared by the knowledge tests
+pytest_plugins = ["knowledge_files"]
+
 KNOWLEDGE_DIR = Path(__file__).parent / "src" / "secondline" / "knowledge"
 OPTIONS_DIR = KNOWLEDGE_DIR / "options"
 RULES_FILE = KNOWLEDGE_DIR / "rules.yaml"

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from knowledge_files import read_yaml, write_yaml
 from secondline import KnowledgeError, check_knowledge, load_knowledge
 from secondline._knowledge import KNOWLEDGE_DIR
 
@@ -70,10 +70,6 @@ TEXT_KEYS = {
     "name", "summary", "how_given", "text", "reason", "unmet", "note", "label",
     "description", "what_happens",
 }
-
-
-def read_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -235,14 +231,7 @@ def test_the_dose_pattern_leaves_other_numbers_alone(text: str) -> None:
 def _edit(path: Path, change: Any) -> None:
     data = read_yaml(path)
     change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-
-
-@pytest.fixture
-def knowledge_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE_DIR, root, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
+    write_yaml(path, data)
 
 
 def test_an_unbroken_copy_has_no_problems(knowledge_copy: Path) -> None:

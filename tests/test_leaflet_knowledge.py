@@ -3,30 +3,12 @@ each problem named by file and place, and nothing else is blamed."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
+from knowledge_files import read_yaml, write_yaml
 from secondline import KnowledgeError, check_knowledge, load_knowledge
-from secondline._knowledge import KNOWLEDGE_DIR
-
-
-def read_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def write_yaml(path: Path, data: Any) -> None:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-
-
-@pytest.fixture
-def knowledge_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE_DIR, root, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
 
 
 def test_every_option_has_leaflet_text_and_no_text_is_stray() -> None:

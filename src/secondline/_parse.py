@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from secondline._case import Case
 from secondline._errors import CaseError
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
+def field_path(loc: Sequence[int | str]) -> str:
+    """A validation location as the case writes it: ``treatments[1].ended``."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -34,7 +36,7 @@ def _join(where: str, part: str) -> str:
 
 
 def _messages(error: Any) -> list[str]:
-    where = _path(tuple(error["loc"]))
+    where = field_path(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
         return [f"{where}: unknown field"]

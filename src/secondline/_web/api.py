@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from secondline import __version__
 from secondline._assessment import SourceOut, assessment_json
+from secondline._case import Case
 from secondline._engine import assess
 from secondline._knowledge import load_knowledge
 from secondline._parse import assessment_json_schema, case_json_schema
@@ -63,18 +64,19 @@ async def leaflet(
     request: Request,
     fmt: Literal["html", "pdf"] = Query("html", alias="format", description="html or pdf"),
 ) -> Response:
+    case = await read_case(request)
+    return await run_in_threadpool(leaflet_response, case, fmt)
+
+
+def leaflet_response(case: Case, fmt: str) -> Response:
+    """The leaflet as a download; rendering (WeasyPrint for PDF) is loaded on first use."""
     from secondline._leaflet import leaflet_html, leaflet_pdf
 
-    case = await read_case(request)
-    return await run_in_threadpool(leaflet_response, case, fmt, leaflet_html, leaflet_pdf)
-
-
-def leaflet_response(case: Any, fmt: str, html: Any, pdf: Any) -> Response:
     name = f"secondline-leaflet.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "pdf":
-        return Response(pdf(case), media_type="application/pdf", headers=headers)
-    return Response(html(case), media_type="text/html; charset=utf-8", headers=headers)
+        return Response(leaflet_pdf(case), media_type="application/pdf", headers=headers)
+    return Response(leaflet_html(case), media_type="text/html; charset=utf-8", headers=headers)
 
 
 @router.get("/schema", summary="The case format (or the assessment) as JSON Schema")

@@ -92,10 +92,8 @@ async def submit(request: Request) -> Response:
             case = parse_case(data)
         except CaseError as exc:
             return _page(request, FormView(data, exc.problems), status=422)
-        from secondline._leaflet import leaflet_html, leaflet_pdf
-
         fmt = action.removeprefix("leaflet-")
-        return await run_in_threadpool(leaflet_response, case, fmt, leaflet_html, leaflet_pdf)
+        return await run_in_threadpool(leaflet_response, case, fmt)
     return _assessed(request, data)
 
 

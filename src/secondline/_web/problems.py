@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from secondline._errors import CaseError
+from secondline._parse import field_path
 
 
 class Problem(BaseModel):
@@ -35,13 +35,6 @@ def problems_response(lines: Iterable[str], status: int = 422) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status)
 
 
-def _where(loc: Sequence[Any]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 async def case_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CaseError)
     return problems_response(exc.problems)
@@ -51,7 +44,7 @@ async def request_error_handler(request: Request, exc: Exception) -> JSONRespons
     """FastAPI's own checks (query parameters) in the same shape as case problems."""
     assert isinstance(exc, RequestValidationError)
     return problems_response(
-        f"{_where(error['loc'])}: {error['msg']}" for error in exc.errors()
+        f"{field_path(error['loc'])}: {error['msg']}" for error in exc.errors()
     )
 
 

@@ -56,9 +56,10 @@ OUTCOMES = {
     "not-indicated": "conditions not met",
     "undecided": "cannot decide yet",
 }
+#: the remission criteria's labels; the blast threshold comes from definitions.yaml
 CRITERIA = {
     "blood_counts_normal": "Blood counts back to normal",
-    "marrow_blasts_below_5_percent": "Blasts in the bone marrow below 5 %",
+    "marrow_blasts_below_5_percent": "Blasts in the bone marrow below {threshold:g} %",
     "no_extramedullary_disease": "No leukaemia found outside the bone marrow",
 }
 #: what each case field makes known, in the engine's own words
@@ -118,6 +119,7 @@ def _link(citation: Citation, urls: dict[str, tuple[str, str]]) -> dict[str, str
 
 def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
     knowledge = load_knowledge()
+    threshold = knowledge.definitions.remission.marrow_blasts_below_percent
     urls = {s.id: (s.url, s.publisher) for s in knowledge.sources.values()}
     names = {c.option.id: c.option.name for c in knowledge.options}
     grouped: dict[str, list[Any]] = {}
@@ -127,7 +129,8 @@ def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
         "a": assessment,
         "timeline": timeline_svg(case, assessment),
         "groups": [(CATEGORIES[c], grouped[c]) for c in CATEGORIES if c in grouped],
-        "criteria": [(label, getattr(assessment.status.remission, key))
+        "criteria": [(label.format(threshold=threshold),
+                      getattr(assessment.status.remission, key))
                      for key, label in CRITERIA.items()],
         "outcomes": OUTCOMES,
         "missing": [
