@@ -2,7 +2,8 @@
 
 Each ``cases:`` entry of ``src/secondline/knowledge/options/<id>.yaml`` becomes one test
 that assesses the case and checks the option's outcome; each ``cases:`` entry of a rule
-in ``rules.yaml`` becomes one that checks whether the rule applies.
+in ``rules.yaml`` becomes one that checks whether the rule applies (a hold applies when
+it leaves some option undecided).
 """
 
 from __future__ import annotations
@@ -79,8 +80,12 @@ def rule_applies(kind: str, rule: dict[str, Any], result: Assessment) -> bool:
             n.outcome == "excluded" and n.reasons == [" ".join(rule["reason"].split())]
             for n in result.not_suggested
         )
+    if kind == "holds":
+        return any(rule["id"] in entry.held_by for entry in result.not_suggested)
     if kind == "gaps":
         return rule["id"] in {gap.id for gap in result.gaps}
+    if kind == "prognostic_context":
+        return rule["id"] in {text.id for text in result.prognostic_context}
     if kind == "cautions":
         return rule["id"] in {caution.id for caution in result.cautions}
     return rule["id"] in {factor.id for factor in result.prognostic_factors}
@@ -105,12 +110,17 @@ class RuleCaseItem(pytest.Item):
         return f"{self.kind} {self.rule['id']} — {self.example.name}: {excinfo.value}"
 
 
+#: every kind of shared rule in rules.yaml (holds are named, the others listed)
+KINDS = ("exclusions", "holds", "gaps", "cautions", "prognostic_factors", "prognostic_context")
+
+
 class RulesFile(pytest.File):
     def collect(self) -> Iterator[RuleCaseItem]:
         load_knowledge()
         data = _yaml.load(self.path.read_text(encoding="utf-8"))
-        for kind in ("exclusions", "gaps", "cautions", "prognostic_factors"):
-            for rule in data.get(kind, []):
+        for kind in KINDS:
+            rules = data.get(kind, [])
+            for rule in rules.values() if isinstance(rules, dict) else rules:
                 for raw in rule.get("cases", []):
                     example = RuleCase.model_validate(raw)
                     yield RuleCaseItem.from_parent(

@@ -10,6 +10,9 @@ The generator leans on the edges where rules change their answer:
 * marrow blasts exactly 5 % (remission needs blasts *below* 5 %);
 * hairy cell leukaemia whose most recent treatment ended exactly 2 calendar years before
   ``as_of`` (the 2-year rule for cladribine and pentostatin);
+* a history shaped like a real relapse: a first treatment that brought a remission, then
+  often a later one that may have failed, given with no response or still running when
+  the assessment found the leukaemia back (the failed-treatment and TKI holds);
 
 and draws drug names the way people write them: ids, names, brands, other names and
 regimen names (``FLAG-IDA``) in any letter case, plus now and then a name the knowledge
@@ -40,7 +43,15 @@ EXTRAMEDULLARY_SITES = ("cns", "testes", "bone", "skin", "lymph-nodes", "other")
 DONORS = ("sibling", "matched-unrelated", "cord-blood", "none", "unknown")
 MRD_METHODS = ("flow-cytometry", "pcr")
 REGIONS = ("UK", "CA")
-SYMPTOMS = ("bone-pain", "Bone-Pain", "fever", "bruising", "tiredness", "night sweats")
+#: every symptom name the knowledge knows, and a few it does not
+SYMPTOMS: tuple[str, ...] = (
+    *sorted(
+        name
+        for symptom in KNOWLEDGE.symptoms.symptoms
+        for name in (symptom.id, symptom.name, *symptom.also_called)
+    ),
+    "Bone-Pain", "Bone pain", "itching", "dizzy spells",
+)
 
 AS_OF_MIN = dt.date(2020, 1, 1)
 AS_OF_MAX = dt.date(2030, 12, 31)
@@ -59,7 +70,7 @@ KNOWN_DRUG_NAMES: tuple[str, ...] = tuple(
     )
 )
 #: names the knowledge does not know; a case may still use them (kept, with a warning)
-UNKNOWN_DRUG_NAMES = ("vincristine", "zorbalimab", "investigational agent", "asparaginase")
+UNKNOWN_DRUG_NAMES = ("zorbalimab", "investigational agent", "trial drug XJ-7")
 PURINE_ANALOGUE_NAMES: dict[str, tuple[str, ...]] = {
     drug.id: (drug.id, drug.name, *drug.brands, *drug.also_called)
     for drug in KNOWLEDGE.drugs.drugs
@@ -228,7 +239,13 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
     )
     _maybe(draw, case, "fit_for_intensive_treatment", st.none() | st.booleans())
 
-    if two_year_edge:
+    relapse_history = not two_year_edge and draw(st.integers(0, 4)) == 0
+    if relapse_history:
+        case["treatments"], case["assessment"] = draw(relapse_history_dicts(as_of, disease))
+        if draw(st.booleans()):  # every target present, so the targeted options come into play
+            case["philadelphia"] = "positive"
+            case["markers"] = dict.fromkeys(MARKERS, "positive")
+    elif two_year_edge:
         ended = two_years_before(as_of)
         started = draw(st.dates(ended - dt.timedelta(days=200), ended))
         earlier = draw(st.lists(treatment_dicts(as_of, before=started), max_size=3))
@@ -244,7 +261,8 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
     else:
         _maybe(draw, case, "treatments", st.lists(treatment_dicts(as_of), max_size=4), often=True)
 
-    _maybe(draw, case, "assessment", assessment_dicts(as_of), often=True)
+    if not relapse_history:
+        _maybe(draw, case, "assessment", assessment_dicts(as_of), often=True)
     _maybe(draw, case, "relapses", st.integers(0, 5))
     _maybe(
         draw, case, "relapse_sites",
@@ -252,7 +270,9 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
     )
     _maybe(draw, case, "previous_transplant", st.booleans())
     _maybe(draw, case, "donor", st.sampled_from(DONORS))
-    _maybe(draw, case, "symptoms", st.lists(st.sampled_from(SYMPTOMS), max_size=3, unique=True))
+    # bone pain often: with leukaemia in the bones it brings radiotherapy to relieve it
+    symptom = st.one_of(st.sampled_from(("bone-pain", "Bone pain")), st.sampled_from(SYMPTOMS))
+    _maybe(draw, case, "symptoms", st.lists(symptom, max_size=3, unique=True))
     _maybe(
         draw, case, "wishes",
         st.fixed_dictionaries(
@@ -263,6 +283,50 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
     case["as_of"] = _iso(as_of)
     _diagnosis_first(case)
     return case
+
+
+#: drug names that make the holds matter: TKIs, antibodies, CAR T-cell products, regimens
+HELD_DRUG_NAMES = (
+    "Glivec", "imatinib", "Sprycel", "dasatinib", "Iclusig", "ponatinib", "Blincyto",
+    "Besponsa", "Kymriah", "Tecartus", "Aucatzyl", "FLAG-IDA", "FLAG", "nelarabine",
+    "methotrexate", "cladribine", "pentostatin", "rituximab", "interferon",
+)
+
+
+@st.composite
+def relapse_history_dicts(
+    draw: st.DrawFn, as_of: dt.date, disease: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A first treatment that brought a remission, then perhaps one that failed, and an
+    assessment that finds the leukaemia: no response, or found back while it ran."""
+    found = draw(st.dates(as_of - dt.timedelta(days=400), as_of))
+    first_end = found - dt.timedelta(days=draw(st.integers(200, 2000)))
+    first = {
+        "drugs": draw(st.lists(drug_names(), max_size=3)),
+        "type": "chemotherapy",
+        "started": _iso(first_end - dt.timedelta(days=draw(st.integers(0, 600)))),
+        "ended": _iso(first_end),
+        "response": "complete-remission",
+    }
+    treatments = [first]
+    if draw(st.booleans()):
+        start = draw(st.dates(first_end + dt.timedelta(days=1), found - dt.timedelta(days=1)))
+        later: dict[str, Any] = {
+            "drugs": draw(st.lists(st.sampled_from(HELD_DRUG_NAMES), min_size=1, max_size=2)),
+            "type": draw(st.sampled_from(TREATMENT_TYPES)),
+            "started": _iso(start),
+            "response": draw(st.sampled_from(RESPONSES)),
+        }
+        running = draw(st.sampled_from(("ended", "ended-on-finding", "running")))
+        if running == "ended":
+            later["ended"] = _iso(draw(st.dates(start, found - dt.timedelta(days=1))))
+        elif running == "ended-on-finding":
+            later["ended"] = _iso(found)
+        treatments.append(later)
+    assessment: dict[str, Any] = {"date": _iso(found), "blood_counts_normal": False}
+    if disease != "HCL":
+        assessment |= {"marrow_blasts_percent": draw(st.integers(5, 100)), "extramedullary": []}
+    return treatments, assessment
 
 
 def _diagnosis_first(case: dict[str, Any]) -> None:

@@ -111,11 +111,51 @@ def test_hcl_not_fit_gets_interferon() -> None:
     options = suggested(result)
     assert "interferon-alfa" in options
     assert options["interferon-alfa"].availability == "standard"
-    excluded = not_suggested(result)
-    for held_back in ("cladribine", "pentostatin", "rituximab"):
+    others = not_suggested(result)
+    # the 2-year rule points to pentostatin (given more than 2 years ago), so cladribine is
+    # not indicated; pentostatin and rituximab would be, but the team judged the person not
+    # fit, and the source turns to interferon then: left for the team, with the reason
+    assert others["cladribine"].outcome == "not-indicated"
+    for held_back in ("pentostatin", "rituximab"):
         assert held_back not in options
-        assert excluded[held_back].outcome == "excluded"
-        assert excluded[held_back].reasons
+        assert others[held_back].outcome == "undecided"
+        assert others[held_back].held_by == ["not-fit-for-intensive"]
+        assert "interferon" in " ".join(others[held_back].reasons)
+
+
+def test_ph_positive_relapse_on_imatinib_switches_tki() -> None:
+    result = result_for("ph-positive-all-relapsed")
+    options = suggested(result)
+    assert {"dasatinib", "ponatinib"} <= options.keys()
+    imatinib = not_suggested(result)["imatinib"]
+    assert imatinib.outcome == "undecided"
+    assert set(imatinib.held_by) == {"given-before", "failed-treatment"}
+    reasons = " ".join(imatinib.reasons)
+    assert "episode 1" in reasons
+    assert "2026-11-02 while it was being given" in reasons
+    glivec = next(t for t in result.treatments if t.drugs == ["Glivec"])
+    assert glivec.failed == "came-back"
+    assert not any("no TKI" in r for o in result.options for r in o.reasons)
+
+
+def test_refractory_after_flag_ida_holds_it_back() -> None:
+    result = result_for("b-all-young-refractory-car-t")
+    flag = not_suggested(result)["flag-ida"]
+    assert flag.outcome == "undecided"
+    assert "failed-treatment" in flag.held_by
+    assert "more intense doses" in " ".join(flag.reasons)  # the Canadian page, quoted
+    assert [t.failed for t in result.treatments] == ["no-response", "no-response"]
+    assert "reinduction-chemotherapy" in suggested(result)
+
+
+def test_every_example_says_how_old_its_assessment_is() -> None:
+    for path in ALL_EXAMPLES:
+        result = assess(read_case(str(path)))
+        status = result.status
+        if status.assessment_date is not None:
+            assert status.assessment_age_days == (result.as_of - status.assessment_date).days
+            assert any(str(status.assessment_date) in r and "days before" in r
+                       for r in status.reasons)
 
 
 def test_hcl_exactly_two_years_shows_both_purine_analogues() -> None:

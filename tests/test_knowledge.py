@@ -1,6 +1,6 @@
 """Whole-knowledge-base tests: the packaged files are sound, a broken copy is reported in
-full, the contract's option ids exist, drug codes and names are right, and no text gives
-a dose."""
+full, the contract's option ids exist, drug codes and names are right, the addresses shown
+are public ones, and no text gives a dose."""
 
 from __future__ import annotations
 
@@ -52,6 +52,19 @@ ATC = {
     "prednisolone": "H02AB06",
     "prednisone": "H02AB07",
     "dexamethasone": "H02AB02",
+    "norethisterone": "G03DC02",
+    # recognition only: each checked on the page its atc_reference names
+    "vincristine": "L01CA02",
+    "daunorubicin": "L01DB02",
+    "doxorubicin": "L01DB01",
+    "asparaginase": "L01XX02",
+    "pegaspargase": "L01XX24",
+    "mercaptopurine": "L01BB02",
+    "tioguanine": "L01BB03",
+    "clofarabine": "L01BB06",
+    "hydrocortisone": "H02AB09",
+    "brexucabtagene-autoleucel": "L01XL06",
+    "obecabtagene-autoleucel": "L01XL12",
 }
 
 SUGGESTED = {"suggested", "clinical-trial"}
@@ -68,7 +81,8 @@ DOSE = re.compile(
 #: the keys under which the knowledge holds words a reader sees
 TEXT_KEYS = {
     "name", "summary", "how_given", "text", "reason", "unmet", "note", "label",
-    "description", "what_happens",
+    "description", "what_happens", "why", "closing", "partly", "no_response", "came_back",
+    "came_back_no_end",
 }
 
 
@@ -118,6 +132,81 @@ def test_every_contract_option_id_exists() -> None:
 def test_drug_atc_codes() -> None:
     codes = {drug.id: drug.atc for drug in load_knowledge().drugs.drugs}
     assert {drug: codes.get(drug) for drug in ATC} == ATC
+    assert set(codes) == set(ATC), "a drug was added without its code pinned here"
+
+
+def test_drugs_the_pages_do_not_name_say_where_their_code_was_checked() -> None:
+    drugs = load_knowledge().drugs.drugs
+    unnamed = [d for d in drugs if not d.named_by_sources]
+    assert {d.id for d in unnamed} >= {"vincristine", "pegaspargase", "brexucabtagene-autoleucel"}
+    for drug in unnamed:
+        assert drug.atc_reference is not None, drug.id
+        assert drug.atc_reference.url.startswith(("https://", "http://")), drug.id
+        assert not drug.sources, f"{drug.id} is not named by the pages, yet cites them"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("Oncaspar", "pegaspargase"), ("Tecartus", "brexucabtagene-autoleucel"),
+     ("Aucatzyl", "obecabtagene-autoleucel"), ("6-MP", "mercaptopurine"),
+     ("thioguanine", "tioguanine"), ("Riabni", "rituximab"), ("Erwinase", "asparaginase")],
+)
+def test_records_name_drugs_the_pages_do_not(written: str, expected: str) -> None:
+    assert load_knowledge().canonical_drugs(written) == (expected,)
+
+
+def test_car_t_products_are_recognised_as_car_t() -> None:
+    drugs = load_knowledge().drug_by_id
+    assert {i for i, d in drugs.items() if d.kind == "car-t"} == {
+        "tisagenlecleucel", "brexucabtagene-autoleucel", "obecabtagene-autoleucel",
+    }
+
+
+#: hosts a patient must never be sent to: staging, demonstration and internal copies
+NOT_PUBLIC = re.compile(r"stag|demo|\.stg\.|\.int\.|aldryn|localhost", re.IGNORECASE)
+
+
+def test_no_address_shown_is_a_staging_or_unconfirmed_one() -> None:
+    for source in load_knowledge().sources.values():
+        if source.url is None:
+            continue
+        assert not NOT_PUBLIC.search(source.url), (source.id, source.url)
+        assert source.url.startswith("https://"), (source.id, source.url)
+        assert source.url_checked is not None, source.id
+        assert source.url_evidence, source.id
+
+
+def test_the_printed_staging_address_is_kept_only_as_provenance() -> None:
+    lc = load_knowledge().sources["lc-all-rr"]
+    assert lc.printed_url is not None
+    assert "lcdemo-stage" in lc.printed_url
+    assert lc.url is not None
+    assert lc.url.startswith("https://www.leukaemiacare.org.uk/")
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("Breathlessness", "dyspnoea"), ("bone pain", "bone-pain"), ("Bone_Pain", "bone-pain"),
+     ("swollen glands", "swollen-lymph-nodes"), ("tiredness", "fatigue")],
+)
+def test_symptom_names_resolve(written: str, expected: str) -> None:
+    from secondline._knowledge import symptom_key
+
+    assert load_knowledge().symptom_names[symptom_key(written)] == expected
+
+
+def test_the_relapse_signs_are_the_leukaemia_care_list() -> None:
+    assert load_knowledge().relapse_signs == {
+        "anaemia", "bone-pain", "joint-pain", "bruising", "petechiae", "fever",
+        "recurrent-infections", "abdominal-pain", "swollen-lymph-nodes", "dyspnoea",
+    }
+
+
+def test_every_option_that_names_drugs_says_how_a_failed_one_is_recognised() -> None:
+    for compiled in load_knowledge().options:
+        option = compiled.option
+        if option.anti_leukaemia and option.drugs:
+            assert option.same_treatment is not None, option.id
 
 
 @pytest.mark.parametrize(
@@ -146,7 +235,7 @@ def test_flag_ida_resolves_to_its_four_drugs(written: str) -> None:
     assert set(drugs) == {"fludarabine", "cytarabine", "filgrastim", "idarubicin"}
 
 
-@pytest.mark.parametrize("written", ["vincristine", "", "blinatumomabb", "FLAG-IDAX"])
+@pytest.mark.parametrize("written", ["zorbalimab", "", "blinatumomabb", "FLAG-IDAX"])
 def test_unknown_names_resolve_to_nothing(written: str) -> None:
     assert load_knowledge().canonical_drugs(written) == ()
 
@@ -174,7 +263,8 @@ def test_option_has_examples_both_ways(path: Path) -> None:
     "path",
     [
         *OPTION_FILES, KNOWLEDGE_DIR / "rules.yaml", KNOWLEDGE_DIR / "definitions.yaml",
-        KNOWLEDGE_DIR / "leaflet.yaml",
+        KNOWLEDGE_DIR / "leaflet.yaml", KNOWLEDGE_DIR / "symptoms.yaml",
+        KNOWLEDGE_DIR / "settings.yaml",
     ],
     ids=lambda p: p.stem,
 )
@@ -259,17 +349,45 @@ def _break_copy(root: Path) -> dict[str, str]:
     def no_cases(data: dict[str, Any]) -> None:
         del data["cases"]
 
+    def no_same_treatment(data: dict[str, Any]) -> None:
+        del data["same_treatment"]
+
+    def unreferenced_code(data: dict[str, Any]) -> None:
+        next(d for d in data["drugs"] if d["id"] == "vincristine").pop("atc_reference")
+
+    def clashing_symptom(data: dict[str, Any]) -> None:
+        data["symptoms"].append({"id": "puffing", "name": "puffing", "sign_of_relapse": True,
+                                 "also_called": ["breathlessness"],
+                                 "sources": [{"source": "lc-all-rr",
+                                              "section": "Symptoms of relapsed ALL"}]})
+
+    def unknown_value(data: dict[str, Any]) -> None:
+        data["cautions"][0]["text"] += " {no_such_value}"
+
+    def unproven_address(data: dict[str, Any]) -> None:
+        next(s for s in data["sources"] if s["id"] == "ccs-all-rr").pop("url_evidence")
+
     _edit(options / "blinatumomab.yaml", unknown_fact)
     _edit(options / "rituximab.yaml", unknown_source)
     _edit(options / "dasatinib.yaml", unknown_section)
     _edit(options / "symptom-control.yaml", no_cases)
+    _edit(options / "imatinib.yaml", no_same_treatment)
     shutil.copy(options / "ponatinib.yaml", options / "zz-ponatinib.yaml")
+    _edit(root / "drugs.yaml", unreferenced_code)
+    _edit(root / "symptoms.yaml", clashing_symptom)
+    _edit(root / "rules.yaml", unknown_value)
+    _edit(root / "sources.yaml", unproven_address)
     return {
         "options/blinatumomab.yaml": "no_such_fact",
         "options/rituximab.yaml": "no-such-source",
         "options/dasatinib.yaml": "No such section",
         "options/symptom-control.yaml": "no example cases",
+        "options/imatinib.yaml": "same_treatment",
         "options/zz-ponatinib.yaml": "duplicate option id",
+        "drugs.yaml vincristine": "needs a reference",
+        "symptoms.yaml puffing": "already used",
+        "rules.yaml cautions": "no_such_value",
+        "sources.yaml ccs-all-rr": "url_evidence",
     }
 
 

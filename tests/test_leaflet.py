@@ -17,7 +17,7 @@ from leaflet_parse import Page, read_page
 from secondline import Assessment, Case, assess, load_knowledge, parse_case, read_case
 from secondline._leaflet import leaflet_html, leaflet_text
 from strategies import cases
-from test_knowledge import DOSE
+from test_knowledge import DOSE, NOT_PUBLIC
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -84,6 +84,7 @@ def test_nothing_is_fetched_and_links_are_only_plain_links(example: Path) -> Non
         if "href" in attrs:
             assert tag == "a", tag
             assert str(attrs["href"]).startswith("https://"), attrs
+            assert not NOT_PUBLIC.search(str(attrs["href"])), attrs  # never a staging host
     assert "@import" not in page.style
     assert "url(" not in page.style
     assert "@font-face" not in page.style
@@ -113,6 +114,12 @@ def test_relapsed_b_all_leaflet_explains_the_disease_and_its_state() -> None:
     assert "MRD stands for measurable residual disease." in text
     assert "Your latest MRD result was positive." in text
     assert "Doctors call this refractory" not in text  # relapsed, not refractory
+    assert "Your latest test results are from: 17 November 2026" in text
+    # what treatment depends on, as the ALL pages list it
+    for said in ("markers on the leukaemia cells", "any gene changes in them",
+                 "where the leukaemia has spread", "whether a clinical trial is open to you",
+                 "your age, health and fitness", "Your own wishes matter too"):
+        assert said in text, said
     assert "This leaflet supports the advice of your team. It does not replace it." in text
 
 
@@ -250,6 +257,12 @@ def test_declined_treatment_leaflet_respects_the_decision() -> None:
     page = page_of(case, result)
     assert page.option_ids == [o.id for o in result.options]
     assert set(page.option_ids) == {"symptom-control", "supportive-care"}
+    # radiotherapy to ease bone pain stays the person's choice when the leukaemia is in
+    # the bones: declining treatment of the leukaemia does not take symptom relief away
+    bones = changed(DECLINED, assessment={"date": "2026-11-11", "marrow_blasts_percent": 45,
+                                          "blood_counts_normal": False,
+                                          "extramedullary": ["bone"]})
+    assert "palliative-radiotherapy" in page_of(bones).option_ids
     assert "This leaflet respects that choice." in page.text
     assert "Could you refer me to a local team that helps control symptoms at home?" in (
         page.text

@@ -37,7 +37,7 @@ def test_the_history_shows_how_each_drug_name_was_understood() -> None:
     case = parse_case({
         "age": 52, "disease": "B-ALL", "as_of": "2026-11-23",
         "treatments": [
-            {"drugs": ["Glivec", "vincristine"], "started": "2024-04-15", "ended": "2026-11-02",
+            {"drugs": ["Glivec", "zorbalimab"], "started": "2024-04-15", "ended": "2026-11-02",
              "response": "complete-remission"},
             {"drugs": ["FLAG-IDA"], "started": "2024-04-15", "ended": "2025-01-31",
              "response": "complete-remission"},
@@ -48,7 +48,7 @@ def test_the_history_shows_how_each_drug_name_was_understood() -> None:
     result = assess(case)
     history = result.treatments
     assert [t.drugs for t in history] == [
-        ["methotrexate"], ["Glivec", "vincristine"], ["FLAG-IDA"], ["dasatinib"]
+        ["methotrexate"], ["Glivec", "zorbalimab"], ["FLAG-IDA"], ["dasatinib"]
     ]
     assert history[1].drug_ids == ["imatinib"]
     assert history[2].drug_ids == ["fludarabine", "cytarabine", "filgrastim", "idarubicin"]
@@ -58,7 +58,7 @@ def test_the_history_shows_how_each_drug_name_was_understood() -> None:
     render(result, console)
     text = console.export_text()
     assert "Glivec → imatinib" in text
-    assert "vincristine (not recognised)" in text
+    assert "zorbalimab (not recognised)" in text
     assert "undated" in text
 
 

@@ -404,3 +404,99 @@ def test_an_assessment_older_than_the_latest_treatment_is_flagged() -> None:
     case["assessment"] = {**case["assessment"], "date": "2026-11-01"}
     warnings = assess(parse_case(case)).warnings
     assert not any("older than" in w for w in warnings)
+
+
+# --- the first treatment after the latest relapse --------------------------------------
+
+
+def _reinduction(result_case: dict[str, Any]) -> str | None:
+    result = assess(parse_case({"age": 40, "disease": "B-ALL", "as_of": AS_OF, **result_case}))
+    factor = next((p for p in result.prognostic_factors if p.id == "reinduction-response"), None)
+    return None if factor is None else factor.value
+
+
+def test_reinduction_response_after_a_first_relapse() -> None:
+    case = {
+        "relapses": 1,
+        "treatments": [
+            treatment("complete-remission", "2023-01-01", "2024-01-01"),
+            treatment("partial-remission", "2025-01-01", "2025-03-01", ["blinatumomab"]),
+        ],
+        "assessment": DISEASE | {"date": "2026-11-10"},
+    }
+    assert _reinduction(case) == "partial-remission"
+
+
+def test_reinduction_response_uses_the_latest_relapse_not_the_first() -> None:
+    # remission, relapse, reinduction to a second remission, then a second relapse now:
+    # no treatment has followed the latest relapse yet, so the first relapse's reinduction
+    # (no response, later complete) must not be shown as this relapse's
+    case = {
+        "relapses": 2,
+        "treatments": [
+            treatment("complete-remission", "2021-01-01", "2022-01-01"),
+            treatment("complete-remission", "2023-01-01", "2023-04-01", ["blinatumomab"]),
+        ],
+        "assessment": DISEASE | {"date": "2026-11-10"},
+    }
+    assert _reinduction(case) == "not known"
+    case["treatments"].append(treatment("no-response", "2026-11-12", "2026-11-20", ["FLAG-IDA"]))
+    assert _reinduction(case) == "no-response"
+
+
+def test_reinduction_response_in_a_second_remission_is_the_one_that_brought_it() -> None:
+    case = {
+        "relapses": 1,
+        "treatments": [
+            treatment("complete-remission", "2021-01-01", "2022-01-01"),
+            treatment("complete-remission", "2023-01-01", "2023-04-01", ["blinatumomab"]),
+        ],
+        "assessment": CLEAR | {"date": "2026-11-10"},
+    }
+    assert _reinduction(case) == "complete-remission"
+
+
+# --- the interval to the relapse, and the age of the assessment -------------------------
+
+
+def test_months_from_the_last_treatment_to_the_relapse() -> None:
+    status = status_of(
+        treatments=[treatment("complete-remission", "2024-01-01", "2025-01-01")],
+        assessment=DISEASE | {"date": "2026-01-01"},
+    )
+    assert status.months_from_last_treatment_to_relapse == 12.0
+    assert status.months_since_last_treatment == 22.7
+    assert "found 12.0 months after the most recent treatment ended" in text(status)
+
+
+def test_no_interval_to_a_relapse_unless_relapsed() -> None:
+    status = status_of(treatments=[treatment("no-response")], assessment=DISEASE)
+    assert status.state == "refractory"
+    assert status.months_from_last_treatment_to_relapse is None
+
+
+def test_the_status_says_how_old_the_assessment_is() -> None:
+    status = status_of(treatments=[treatment("complete-remission")],
+                       assessment=DISEASE | {"date": "2026-11-01"})
+    assert (status.assessment_date.isoformat(), status.assessment_age_days) == ("2026-11-01", 22)
+    assert "The latest assessment is from 2026-11-01, 22 days before 2026-11-23." in text(status)
+    undated = status_of(treatments=[treatment("complete-remission")], assessment=DISEASE)
+    assert (undated.assessment_date, undated.assessment_age_days) == (None, None)
+
+
+@pytest.mark.parametrize(("date", "cautioned"), [("2026-10-24", False), ("2026-10-23", True)])
+def test_an_assessment_older_than_secondline_s_own_limit_is_a_caution(
+    date: str, cautioned: bool
+) -> None:
+    limit = load_knowledge().settings.assessment_max_age_days.value
+    assert limit == 30  # 2026-10-24 is 30 days before as_of; 2026-10-23 is 31
+    result = assess(parse_case({
+        "age": 40, "disease": "B-ALL", "as_of": AS_OF,
+        "treatments": [treatment("complete-remission")],
+        "assessment": DISEASE | {"date": date},
+    }))
+    shown = [c for c in result.cautions if c.id == "assessment-past-age-limit"]
+    assert bool(shown) is cautioned
+    if cautioned:
+        assert "31 days old" in shown[0].text
+        assert "secondline's own limit (the sources set none)" in shown[0].text

@@ -38,6 +38,11 @@ class StatusOut(_Out):
     mrd_method: Literal["flow-cytometry", "pcr"] | None
     months_since_last_treatment: float | None
     remission_length_months: float | None
+    #: from the end of the last treatment to the assessment that found the relapse
+    months_from_last_treatment_to_relapse: float | None
+    #: the latest assessment the status rests on, and how old it is on ``as_of``
+    assessment_date: dt.date | None
+    assessment_age_days: int | None
     relapses: int | None
     relapse_sites: list[str]
     reasons: list[str]
@@ -62,6 +67,8 @@ class TreatmentOut(_Out):
     response: Response
     #: treatments that overlap in time share an episode number (1 = the first)
     episode: int | None
+    #: no-response: it did not work; came-back: the leukaemia came back while it was given
+    failed: Literal["no-response", "came-back"] | None
 
 
 class OptionOut(_Out):
@@ -85,6 +92,9 @@ class NotSuggestedOut(_Out):
     outcome: Literal["excluded", "not-indicated", "undecided"]
     reasons: list[str]
     sources: list[Citation]
+    #: the holds that left it undecided although its conditions are met (failed-treatment,
+    #: not-fit-for-intensive, or the option's own); empty otherwise
+    held_by: list[str]
 
 
 class MissingOut(_Out):
@@ -113,7 +123,8 @@ class SourceOut(_Out):
     id: str
     title: str
     publisher: str
-    url: str
+    #: the page's confirmed public address; null when none could be confirmed (no link)
+    url: str | None
     last_reviewed: dt.date | None
     next_review_due: dt.date | None
     review_overdue: bool | None
@@ -130,6 +141,8 @@ class Assessment(_Out):
     not_suggested: list[NotSuggestedOut]
     missing: list[MissingOut]
     prognostic_factors: list[PrognosticOut]
+    #: figures for groups of people that set the outlook in context; never a prediction
+    prognostic_context: list[RuleTextOut]
     gaps: list[RuleTextOut]
     #: things for the team to look at; their texts are also among the warnings
     cautions: list[RuleTextOut]

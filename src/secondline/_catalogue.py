@@ -23,11 +23,16 @@ _LEAFLET_GROUPS = {
 }
 
 
+def _link(text: str, url: str | None) -> str:
+    """A Markdown link, or the bare text where no public address is confirmed."""
+    return f"[{text}]({url})" if url else text
+
+
 def _cites(cites: Iterable[Citation], knowledge: Knowledge) -> str:
     parts = []
     for c in cites:
         only = f" (for {', '.join(c.diseases)})" if c.diseases else ""
-        parts.append(f"[{c.source}]({knowledge.sources[c.source].url}) › {c.section}{only}")
+        parts.append(f"{_link(c.source, knowledge.sources[c.source].url)} › {c.section}{only}")
     return "; ".join(parts)
 
 
@@ -50,6 +55,16 @@ def _option_section(compiled_option: CompiledOption, knowledge: Knowledge) -> li
         lines.append(f"- **Drugs:** {named}")
     if o.targets:
         lines.append(f"- **Targets:** {', '.join(o.targets)}")
+    if o.intensive is not None:
+        lines.append(f"- **Intensive:** {o.intensive.reason} "
+                     f"({_cites(o.intensive.sources, knowledge)})")
+    if o.same_treatment is not None:
+        same = o.same_treatment
+        what = [f"{'every one' if same.match == 'all' else 'any'} of {', '.join(same.drugs)}"
+                ] if same.drugs else []
+        what += [f"a treatment of kind {kind}" for kind in same.kinds]
+        lines.append(f"- **An earlier treatment counts as this option when it holds:** "
+                     f"{'; or '.join(what)}")
     if o.needs:
         needs = [
             n if isinstance(n, str)
@@ -72,6 +87,21 @@ def _option_section(compiled_option: CompiledOption, knowledge: Knowledge) -> li
             lines.append(condition_in_words(exclusion.when))
             lines.append(f"  - *Reason:* {exclusion.reason}")
             lines.append(f"  - *Sources:* {_cites(exclusion.sources, knowledge)}")
+        lines.append("")
+    if o.undecided_when:
+        lines += ["**Left undecided, although its conditions are met, when:**", ""]
+        for hold in o.undecided_when:
+            lines.append(condition_in_words(hold.when))
+            lines.append(f"  - *Reason* (`{hold.id}`): {hold.reason}")
+            lines.append(f"  - *Sources:* {_cites(hold.sources, knowledge)}")
+        lines.append("")
+    failed_notes = o.same_treatment.notes if o.same_treatment else []
+    if failed_notes:
+        lines += ["**Said when a treatment that failed holds it back:**", ""]
+        for note in failed_notes:
+            lines.append(f"- {note.text} ({_cites(note.sources, knowledge)})")
+            if note.when is not None:
+                lines.append(condition_in_words(note.when, depth=1))
         lines.append("")
     if o.notes:
         lines += ["**Notes added to the reasons:**", ""]
@@ -134,9 +164,15 @@ def catalogue(knowledge: Knowledge | None = None) -> str:
     ]
     for s in knowledge.sources.values():
         lines.append(
-            f"| `{s.id}` | {s.publisher} | [{s.title}]({s.url}) | "
+            f"| `{s.id}` | {s.publisher} | {_link(s.title, s.url)} | "
             f"{s.last_reviewed or 'not given'} | {s.next_review_due or 'not given'} |"
         )
+    lines += ["", "Each address was confirmed from a stored copy of the publisher's own public "
+              "page:", ""]
+    for s in knowledge.sources.values():
+        evidence = " ".join((s.url_evidence or "no public address confirmed").split())
+        printed = f" The copy used printed `{s.printed_url}`." if s.printed_url else ""
+        lines.append(f"- `{s.id}` (checked {s.url_checked or 'never'}): {evidence}{printed}")
     d = knowledge.definitions
     lines += [
         "",
@@ -162,6 +198,7 @@ def catalogue(knowledge: Knowledge | None = None) -> str:
         lines.append(f"- `{rule.id}` (applies to every {kind} option): {rule.reason} "
                      f"({_cites(rule.sources, knowledge)})")
         lines.append(condition_in_words(rule.when, depth=1))
+    lines += ["", *_holds_section(knowledge)]
     lines += ["", "## Where the sources are silent", ""]
     for gap in knowledge.rules.gaps:
         lines.append(f"- `{gap.id}`: {gap.text} ({_cites(gap.sources, knowledge)})")
@@ -175,14 +212,65 @@ def catalogue(knowledge: Knowledge | None = None) -> str:
         lines.append(f"- `{factor.id}` — {factor.label} (fact `{factor.fact}`, "
                      f"{', '.join(factor.diseases)}): {factor.note} "
                      f"({_cites(factor.sources, knowledge)})")
+    lines += ["", "## Prognostic context (figures for groups, never a prediction)", ""]
+    for text in knowledge.rules.prognostic_context:
+        lines.append(f"- `{text.id}`: {text.text} ({_cites(text.sources, knowledge)})")
+        lines.append(condition_in_words(text.when, depth=1))
     lines += ["", *_leaflet_section(knowledge)]
-    lines += ["## Drugs", "", "| id | name | brands and other names | class | ATC |",
-              "|---|---|---|---|---|"]
+    lines += _vocabulary_section(knowledge)
+    return "\n".join(lines) + "\n"
+
+
+def _holds_section(knowledge: Knowledge) -> list[str]:
+    holds = knowledge.rules.holds
+    failed, not_fit = holds.failed_treatment, holds.not_fit_for_intensive
+    lines = [
+        "## Holds shared by many options", "",
+        "An option whose conditions are met is still not suggested, but left undecided with "
+        "its reason, when one of these holds.", "",
+        f"- `{failed.id}`: a treatment failed when its response was no response "
+        f"(\"{failed.no_response}\") or when the leukaemia was found back while it was being "
+        f"given (\"{failed.came_back}\"). An option that would give it again (see each "
+        f"option's *earlier treatment counts as this option*) is held: {failed.text} "
+        f"({_cites(failed.sources, knowledge)})",
+        f"  - Where only part of a regimen failed, its reasons say: {failed.partly} "
+        f"({_cites(failed.partly_sources, knowledge)})",
+        f"- `{not_fit.id}`: for every option marked intensive above: {not_fit.reason} "
+        f"*(the option's own reason)* {not_fit.closing} ({_cites(not_fit.sources, knowledge)})",
+        condition_in_words(not_fit.when, depth=1),
+    ]
+    return lines
+
+
+def _vocabulary_section(knowledge: Knowledge) -> list[str]:
+    lines = ["## Drugs", "",
+             "Drugs marked *recognition only* are named by none of the pages; they are here so "
+             "that treatment histories are understood, and no option suggests them.", "",
+             "| id | name | brands and other names | class | ATC | where |",
+             "|---|---|---|---|---|---|"]
     for drug in knowledge.drugs.drugs:
         names = ", ".join([*drug.brands, *drug.also_called]) or "—"
-        lines.append(f"| `{drug.id}` | {drug.name} | {names} | {drug.drug_class} | {drug.atc} |")
+        ref = drug.atc_reference
+        where = (_cites(drug.sources, knowledge) if drug.named_by_sources else
+                 f"recognition only; ATC checked {ref.checked} at {ref.url}" if ref else "")
+        lines.append(f"| `{drug.id}` | {drug.name} | {names} | {drug.drug_class} | {drug.atc} "
+                     f"| {where} |")
     lines += ["", "| regimen | names | drugs |", "|---|---|---|"]
     for regimen in knowledge.drugs.regimens:
         names, members = ", ".join(regimen.names), ", ".join(regimen.drugs)
         lines.append(f"| `{regimen.id}` | {names} | {members} |")
-    return "\n".join(lines) + "\n"
+    lines += ["", "## Symptoms", "",
+              "Names are matched whatever their letter case, with spaces for hyphens. A sign of "
+              "relapse drives the caution on symptoms recorded in remission.", "",
+              "| id | other names | sign of relapse | where |", "|---|---|---|---|"]
+    for symptom in knowledge.symptoms.symptoms:
+        names = ", ".join([symptom.name, *symptom.also_called])
+        where = (_cites(symptom.sources, knowledge) if symptom.named_by_sources
+                 else "recognition only")
+        sign = "yes" if symptom.sign_of_relapse else "no"
+        lines.append(f"| `{symptom.id}` | {names} | {sign} | {where} |")
+    lines += ["", "## secondline's own settings (not from the sources)", ""]
+    for name, setting in knowledge.settings:
+        if name != "format":
+            lines.append(f"- `{name}`: {knowledge.setting(name)}. {' '.join(setting.why.split())}")
+    return [*lines, ""]

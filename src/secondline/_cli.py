@@ -152,7 +152,7 @@ def _sources(args: argparse.Namespace) -> int:
     words = {True: "REVIEW OVERDUE", False: "in date", None: "no review date given"}
     for s in sources:
         print(f"{s.id}: {s.publisher}, {s.title}")
-        print(f"    {s.url}")
+        print(f"    {s.url or '(no confirmed public address)'}")
         print(f"    last reviewed {s.last_reviewed or 'not given'}; next review due "
               f"{s.next_review_due or 'not given'} ({words[s.review_overdue]})")
     return 0

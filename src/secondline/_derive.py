@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from secondline._case import Case
 from secondline._dates import months_between, whole_years_between
 from secondline._facts import FactValue
-from secondline._history import after_first_remission, best_response
-from secondline._knowledge import Knowledge
+from secondline._history import (
+    Failure,
+    after_latest_relapse,
+    best_response,
+    failures,
+    undated_failures,
+)
+from secondline._knowledge import Knowledge, symptom_key
 from secondline._status import Status
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What the engine works out from a case before it asks the knowledge anything."""
+
+    facts: dict[str, FactValue]
+    #: drug and symptom names as written that the knowledge does not know
+    unknown_drugs: list[str]
+    unknown_symptoms: list[str]
+    #: treatments that did not work, oldest first
+    failures: list[Failure]
+    #: drug ids and kinds of earlier treatments whose response is not recorded
+    unrecorded: frozenset[str] = frozenset()
 
 
 def _known(value: str) -> str | None:
@@ -27,18 +49,45 @@ def resolve_drugs(knowledge: Knowledge, names: list[str]) -> tuple[frozenset[str
     return frozenset(ids), unknown
 
 
-def derive_facts(
-    case: Case, status: Status, knowledge: Knowledge
-) -> tuple[dict[str, FactValue], list[str]]:
-    """The fact values for one case, and the drug names that were not recognised."""
+def resolve_symptoms(knowledge: Knowledge, names: list[str]) -> tuple[frozenset[str], list[str]]:
+    """Canonical symptom ids for names as written, and the names the knowledge does not know."""
+    ids: set[str] = set()
+    unknown: list[str] = []
+    for name in names:
+        found = knowledge.symptom_names.get(symptom_key(name))
+        if found:
+            ids.add(found)
+        else:
+            unknown.append(name)
+    return frozenset(ids), unknown
+
+
+def treatment_kinds(knowledge: Knowledge, failure: Failure) -> frozenset[str]:
+    """The kinds a treatment is: its recorded type, and the kinds of its drugs."""
+    drugs = knowledge.drug_by_id
+    kinds = {failure.treatment.type}
+    for name in failure.treatment.drugs:
+        kinds.update(k for i in knowledge.canonical_drugs(name) if (k := drugs[i].kind))
+    return frozenset(kinds)
+
+
+def derive(case: Case, status: Status, knowledge: Knowledge) -> Derived:
+    """The fact values for one case, with what was not recognised and what failed."""
     all_names = [name for t in case.treatments for name in t.drugs]
     received, unknown = resolve_drugs(knowledge, all_names)
+    symptoms, unknown_symptoms = resolve_symptoms(knowledge, case.symptoms)
     history = list(status.history)
     last_names = [name for t in history[-1].treatments for name in t.drugs] if history else []
     last_drugs: frozenset[str] | None = resolve_drugs(knowledge, last_names)[0]
     if not history and case.treatments:
         last_drugs = None  # treatments without dates cannot say which came last
-    following = after_first_remission(history)
+    following = after_latest_relapse(history, status.state)
+    failed = failures(history, status.relapse_date) + undated_failures(case.treatments)
+    failed_drugs = frozenset(
+        i for f in failed for name in f.treatment.drugs for i in knowledge.canonical_drugs(name)
+    )
+    failed_kinds = frozenset(k for f in failed for k in treatment_kinds(knowledge, f))
+    drugs = knowledge.drug_by_id
     a = case.assessment
     extramedullary = None if a is None or a.extramedullary is None else frozenset(a.extramedullary)
     cns: bool | None
@@ -57,6 +106,9 @@ def derive_facts(
     age_at_diagnosis = None
     if case.diagnosed:
         age_at_diagnosis = max(case.age - whole_years_between(case.diagnosed, today), 0)
+    age_limit = knowledge.settings.assessment_max_age_days.value
+    age_days = status.assessment_age_days
+    signs = knowledge.relapse_signs
 
     facts: dict[str, FactValue] = {
         "disease": case.disease,
@@ -73,20 +125,33 @@ def derive_facts(
         "cns_involved": cns,
         "previous_transplant": case.previous_transplant,
         "donor": _known(case.donor),
-        "symptoms": frozenset(s.lower() for s in case.symptoms),
+        "symptoms": symptoms,
+        "relapse_symptoms_recorded": bool(symptoms & signs),
         "wishes.active_treatment": case.wishes.active_treatment,
         "wishes.clinical_trials": case.wishes.clinical_trials,
         "region": case.region,
         "months_since_last_treatment": status.months_since_last_treatment,
         "remission_length_months": status.remission_length_months,
+        "months_from_last_treatment_to_relapse": status.months_from_last_treatment_to_relapse,
         "drugs_received": received,
         "last_treatment_drugs": last_drugs,
+        "targets_received": frozenset(t for i in received for t in drugs[i].targets),
+        "failed_drugs": failed_drugs,
+        "failed_kinds": failed_kinds,
         "best_response": best_response(case.treatments),
         "last_response": best_response(history[-1].treatments) if history else None,
         "mrd": _known(status.mrd),
         "months_from_diagnosis_to_relapse": to_relapse,
         "age_at_diagnosis": age_at_diagnosis,
         "reinduction_response": best_response(following.treatments) if following else None,
+        "assessment_age_days": age_days,
+        "assessment_past_age_limit": None if age_days is None else age_days > age_limit,
+        "assessment_predates_latest_treatment": status.assessment_predates_latest_treatment,
     }
-    return facts, unknown
-
+    unrecorded = frozenset(
+        word
+        for t in case.treatments
+        if t.response == "unknown"
+        for word in (t.type, *(i for n in t.drugs for i in knowledge.canonical_drugs(n)))
+    )
+    return Derived(facts, unknown, unknown_symptoms, failed, unrecorded)

@@ -21,14 +21,18 @@ from secondline._assessment import (
     PrognosticOut,
     RemissionOut,
     RuleTextOut,
+    SourceOut,
     StatusOut,
     TreatmentOut,
 )
 from secondline._case import Case
+from secondline._checks import PLACEHOLDER
+from secondline._compile import SETTINGS_PREFIX, CompiledOption
 from secondline._conditions import TruthOnly
-from secondline._derive import derive_facts
+from secondline._derive import Derived, derive
 from secondline._facts import FACTS, FactValue, format_value
-from secondline._knowledge import PLACEHOLDER, CompiledOption, Knowledge, load_knowledge
+from secondline._holds import episodes_text, failed_before, holds_for
+from secondline._knowledge import Knowledge, load_knowledge
 from secondline._schema import Citation, Gap, GlobalExclusion, Option
 from secondline._sources import judged_sources
 from secondline._status import Status, assess_status
@@ -67,19 +71,27 @@ def _holds(when: TruthOnly | None, facts: Mapping[str, FactValue]) -> bool:
 
 
 def _rule_texts(
-    rules: tuple[tuple[TruthOnly | None, Gap], ...], facts: Mapping[str, FactValue], disease: str
+    rules: Iterable[tuple[TruthOnly | None, Gap]], facts: Mapping[str, FactValue],
+    disease: str, knowledge: Knowledge,
 ) -> list[RuleTextOut]:
     """The gaps (or cautions) that hold for this case, with their own citations."""
     return [
-        RuleTextOut(id=rule.id, text=rule.text, sources=_own_sources(rule.sources, disease))
+        RuleTextOut(id=rule.id, text=_fill(" ".join(rule.text.split()), facts, knowledge),
+                    sources=_own_sources(rule.sources, disease))
         for when, rule in rules
         if _holds(when, facts)
     ]
 
 
-def _fill(text: str, facts: Mapping[str, FactValue]) -> str:
-    """Put fact values, in words, where a note names them as ``{fact}``."""
-    return PLACEHOLDER.sub(lambda m: format_value(FACTS[m[1]], facts.get(m[1])), text)
+def _fill(text: str, facts: Mapping[str, FactValue], knowledge: Knowledge) -> str:
+    """Put fact values (and secondline's own settings), in words, where a text names them."""
+
+    def value(name: str) -> str:
+        if name.startswith(SETTINGS_PREFIX):
+            return knowledge.setting(name.removeprefix(SETTINGS_PREFIX))
+        return format_value(FACTS[name], facts.get(name))
+
+    return PLACEHOLDER.sub(lambda m: value(m[1]), text)
 
 
 def _round(value: float | None) -> float | None:
@@ -127,21 +139,23 @@ def _not_suggested(
     outcome: Literal["excluded", "not-indicated", "undecided"],
     reasons: list[str],
     sources: list[Citation],
+    held_by: list[str] | None = None,
 ) -> NotSuggestedOut:
     return NotSuggestedOut(
-        id=option.id, name=option.name, outcome=outcome, reasons=reasons, sources=sources
+        id=option.id, name=option.name, outcome=outcome, reasons=reasons, sources=sources,
+        held_by=held_by or [],
     )
 
 
 def _evaluate_option(
     compiled: CompiledOption,
-    facts: Mapping[str, FactValue],
+    derived: Derived,
     knowledge: Knowledge,
     line: Line,
     missing: _Missing,
     shared: list[GlobalExclusion],
 ) -> OptionOut | NotSuggestedOut | None:
-    option = compiled.option
+    option, facts = compiled.option, derived.facts
     disease = str(facts["disease"])
     in_scope = disease in option.diseases
     if not in_scope and disease not in option.explain_for:
@@ -175,6 +189,14 @@ def _evaluate_option(
         return _not_suggested(option, "undecided",
                               [f"Cannot be decided yet. {reason}" for reason in why],
                               _own_sources(option.sources, disease))
+    held = holds_for(compiled, facts, derived, knowledge,
+                     lambda oid, names: missing.note(oid, names, deciding=False))
+    if held:
+        cites = [c for h in held for c in h.sources if c.diseases is None or disease in c.diseases]
+        return _not_suggested(
+            option, "undecided", list(dict.fromkeys(r for h in held for r in h.reasons)),
+            _dedupe([*cites, *_own_sources(option.sources, disease)]), [h.rule for h in held],
+        )
     wanted = [
         name for name, when in compiled.needs
         if facts.get(name) is None and _holds(when, facts)
@@ -184,8 +206,14 @@ def _evaluate_option(
     cites = _own_sources(option.sources, disease)
     for when_note, note in compiled.notes:
         if _holds(when_note, facts):
-            reasons.append(_fill(note.text, facts))
+            reasons.append(_fill(note.text, facts, knowledge))
             cites.extend(_own_sources(note.sources, disease))
+    _, part = failed_before(compiled, derived, knowledge)
+    if part:
+        failed = knowledge.holds.rules.failed_treatment
+        reasons.append(" ".join(failed.partly.split()).replace(
+            "{episodes}", episodes_text(part, knowledge)))
+        cites.extend(_own_sources(failed.partly_sources, disease))
     drugs = knowledge.drug_by_id
     return OptionOut(
         id=option.id, name=option.name, category=option.category,
@@ -217,6 +245,11 @@ def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
         mrd_method=status.mrd_method,
         months_since_last_treatment=_round(status.months_since_last_treatment),
         remission_length_months=_round(status.remission_length_months),
+        months_from_last_treatment_to_relapse=_round(
+            status.months_from_last_treatment_to_relapse
+        ),
+        assessment_date=status.assessment_date,
+        assessment_age_days=status.assessment_age_days,
         relapses=case.relapses,
         relapse_sites=list(case.relapse_sites or []),
         reasons=list(status.reasons),
@@ -224,26 +257,54 @@ def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
     )
 
 
-def _treatments_out(case: Case, status: Status, knowledge: Knowledge) -> list[TreatmentOut]:
+def _treatments_out(
+    case: Case, status: Status, derived: Derived, knowledge: Knowledge
+) -> list[TreatmentOut]:
     history = status.history
     episode_of = {id(t): number for number, e in enumerate(history, 1) for t in e.treatments}
+    failed = {id(f.treatment): f.how for f in derived.failures}
     ordered = sorted(case.treatments, key=lambda t: (t.started or t.ended or dt.date.min))
     return [
         TreatmentOut(
             drugs=list(t.drugs),
             drug_ids=list(dict.fromkeys(i for n in t.drugs for i in knowledge.canonical_drugs(n))),
             type=t.type, started=t.started, ended=t.ended, response=t.response,
-            episode=episode_of.get(id(t)),
+            episode=episode_of.get(id(t)), failed=failed.get(id(t)),
         )
         for t in ordered
     ]
+
+
+def _warnings(
+    derived: Derived, cautions: list[RuleTextOut], sources: list[SourceOut]
+) -> list[str]:
+    """Caution texts, names not recognised, and sources past their review date."""
+    warnings = [caution.text for caution in cautions]
+    warnings += [
+        f"The drug name '{name}' is not in the knowledge base; it is kept as written and "
+        "plays no part in the options."
+        for name in derived.unknown_drugs
+    ]
+    warnings += [
+        f"The symptom '{name}' is not in the knowledge base; it is kept as written and "
+        "plays no part in the options or cautions."
+        for name in derived.unknown_symptoms
+    ]
+    warnings += [
+        f"{s.publisher}, '{s.title}', was due for review on "
+        f"{s.next_review_due}; check that what it says still holds."
+        for s in sources
+        if s.review_overdue
+    ]
+    return warnings
 
 
 def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     """Assess one valid case against the knowledge base (the packaged one by default)."""
     knowledge = knowledge or load_knowledge()
     status = assess_status(case, knowledge.definitions)
-    facts, unknown_drugs = derive_facts(case, status, knowledge)
+    derived = derive(case, status, knowledge)
+    facts = derived.facts
     line: Line = "first-line" if status.state == "untreated" else "later-line"
     missing = _Missing()
     options: list[OptionOut] = []
@@ -253,7 +314,7 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         if (rule.diseases is None or case.disease in rule.diseases) and _holds(when, facts)
     ]
     for compiled in knowledge.options:
-        result = _evaluate_option(compiled, facts, knowledge, line, missing, shared)
+        result = _evaluate_option(compiled, derived, knowledge, line, missing, shared)
         if isinstance(result, OptionOut):
             options.append(result)
         elif result is not None:
@@ -263,39 +324,29 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         PrognosticOut(
             id=factor.id, label=factor.label,
             value=format_value(FACTS[factor.fact], facts.get(factor.fact)),
-            note=factor.note, sources=_own_sources(factor.sources, case.disease),
+            note=" ".join(factor.note.split()),
+            sources=_own_sources(factor.sources, case.disease),
         )
         for when, factor in knowledge.prognostic
         if case.disease in factor.diseases and _holds(when, facts)
     ]
-    gaps = _rule_texts(knowledge.gaps, facts, case.disease)
-    cautions = _rule_texts(knowledge.cautions, facts, case.disease)
+    context = _rule_texts(knowledge.context, facts, case.disease, knowledge)
+    gaps = _rule_texts(knowledge.gaps, facts, case.disease, knowledge)
+    cautions = _rule_texts(knowledge.cautions, facts, case.disease, knowledge)
     status_out = _status_out(case, status, knowledge)
     cited = [c.source for o in options for c in o.sources]
     cited += [c.source for n in not_suggested for c in n.sources]
     cited += [c.source for c in status_out.sources]
     cited += [c.source for p in prognostic for c in p.sources]
-    cited += [c.source for g in gaps for c in g.sources]
-    cited += [c.source for caution in cautions for c in caution.sources]
+    cited += [c.source for group in (context, gaps, cautions) for g in group for c in g.sources]
     today = case.judged_on()
     sources = judged_sources(knowledge, today, cited)
-    warnings = [] if status.stale_assessment is None else [status.stale_assessment]
-    warnings += [caution.text for caution in cautions]
-    warnings += [
-        f"The drug name '{name}' is not in the knowledge base; it is kept as written and "
-        "plays no part in the options."
-        for name in unknown_drugs
-    ]
-    warnings += [
-        f"{s.publisher}, '{s.title}', was due for review on "
-        f"{s.next_review_due}; check that what it says still holds."
-        for s in sources
-        if s.review_overdue
-    ]
     return Assessment(
         case_id=case.id, disease=case.disease, as_of=today, line=line,
-        status=status_out, treatments=_treatments_out(case, status, knowledge),
+        status=status_out, treatments=_treatments_out(case, status, derived, knowledge),
         options=options, not_suggested=not_suggested,
-        missing=missing.out(), prognostic_factors=prognostic, gaps=gaps, cautions=cautions,
-        warnings=warnings, sources=sources, disclaimer=DISCLAIMER,
+        missing=missing.out(), prognostic_factors=prognostic, prognostic_context=context,
+        gaps=gaps, cautions=cautions,
+        warnings=_warnings(derived, cautions, sources), sources=sources,
+        disclaimer=DISCLAIMER,
     )

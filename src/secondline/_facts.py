@@ -23,8 +23,9 @@ class FactSpec:
     field: str
     values: tuple[str, ...] | None = None
     unit: str = ""
-    #: for set facts whose members are drug ids, checked against drugs.yaml
-    drug_set: bool = False
+    #: for set facts whose members come from a knowledge file (drug ids from drugs.yaml,
+    #: symptom ids from symptoms.yaml), checked against it when the knowledge loads
+    vocabulary: Literal["drugs", "symptoms"] | None = None
 
     def accepts(self, value: Any) -> bool:
         if self.kind == "bool":
@@ -76,7 +77,11 @@ FACTS: dict[str, FactSpec] = {
             "donor", "enum", "Stem cell donor", "donor",
             ("sibling", "matched-unrelated", "cord-blood", "none"),
         ),
-        FactSpec("symptoms", "set", "Symptoms", "symptoms"),
+        FactSpec("symptoms", "set", "Symptoms", "symptoms", vocabulary="symptoms"),
+        FactSpec(
+            "relapse_symptoms_recorded", "bool", "Symptoms that can mark a relapse recorded",
+            "symptoms",
+        ),
         FactSpec(
             "wishes.active_treatment", "bool", "Wants anti-leukaemia treatment",
             "wishes.active_treatment",
@@ -95,11 +100,31 @@ FACTS: dict[str, FactSpec] = {
             "treatments[].ended", unit="months",
         ),
         FactSpec(
-            "drugs_received", "set", "Drugs given before", "treatments[].drugs", drug_set=True,
+            "months_from_last_treatment_to_relapse", "number",
+            "Time from the end of the last treatment to the assessment that found the relapse",
+            "treatments[].ended", unit="months",
+        ),
+        FactSpec(
+            "drugs_received", "set", "Drugs given before", "treatments[].drugs",
+            vocabulary="drugs",
         ),
         FactSpec(
             "last_treatment_drugs", "set", "Drugs in the most recent treatment",
-            "treatments[].drugs", drug_set=True,
+            "treatments[].drugs", vocabulary="drugs",
+        ),
+        FactSpec(
+            "targets_received", "set", "Targets of the drugs given before",
+            "treatments[].drugs", ("CD19", "CD20", "CD22", "BCR-ABL1"),
+        ),
+        FactSpec(
+            "failed_drugs", "set", "Drugs in treatments that did not work",
+            "treatments[].response", vocabulary="drugs",
+        ),
+        FactSpec(
+            "failed_kinds", "set", "Kinds of treatment that did not work",
+            "treatments[].response",
+            ("chemotherapy", "targeted", "immunotherapy", "car-t", "stem-cell-transplant",
+             "radiotherapy", "other"),
         ),
         FactSpec(
             "best_response", "enum", "Best response so far", "treatments[].response", _RESPONSES,
@@ -115,8 +140,22 @@ FACTS: dict[str, FactSpec] = {
         ),
         FactSpec("age_at_diagnosis", "number", "Age at diagnosis", "diagnosed", unit="years"),
         FactSpec(
-            "reinduction_response", "enum", "Response to treatment given after the first relapse",
+            "reinduction_response", "enum",
+            "Response to the first treatment after the latest relapse",
             "treatments[].response", _RESPONSES,
+        ),
+        FactSpec(
+            "assessment_age_days", "number", "Age of the latest assessment", "assessment.date",
+            unit="days",
+        ),
+        FactSpec(
+            "assessment_past_age_limit", "bool",
+            "Latest assessment older than secondline's own limit", "assessment.date",
+        ),
+        FactSpec(
+            "assessment_predates_latest_treatment", "bool",
+            "Latest assessment older than the end of the most recent treatment",
+            "assessment.date",
         ),
     )
 }
@@ -140,5 +179,6 @@ def format_value(spec: FactSpec, value: FactValue) -> str:
         text = f"{value:.1f}"
         return f"{text} {spec.unit}".strip()
     if isinstance(value, int):
-        return f"{value} {spec.unit}".strip()
+        unit = spec.unit.removesuffix("s") if value == 1 else spec.unit
+        return f"{value} {unit}".strip()
     return value

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 from secondline._case import Treatment
 
@@ -72,9 +73,75 @@ def remission_start(history: list[Episode], relapse: dt.date) -> dt.date | None:
     return None
 
 
-def after_first_remission(history: list[Episode]) -> Episode | None:
-    """The episode that follows the first one that brought a complete remission."""
-    for i, episode in enumerate(history):
-        if episode.complete_remission_ends:
-            return history[i + 1] if i + 1 < len(history) else None
-    return None
+def after_latest_relapse(history: list[Episode], state: str) -> Episode | None:
+    """The first episode given after the latest relapse, if any is recorded.
+
+    A relapse follows an episode that brought a complete remission. When the leukaemia
+    has come back now, the latest relapse follows the last such episode; when it is in
+    remission again, the latest relapse came before the treatment that brought this
+    remission, so it follows the one before. A course recorded apart from the treatment
+    that brought a remission (consolidation, say) can shift this by one episode; the
+    prognostic factor says which episode it used.
+    """
+    brought = [i for i, e in enumerate(history) if e.complete_remission_ends]
+    if state == "remission":
+        brought = brought[:-1]
+    if not brought:
+        return None
+    following = brought[-1] + 1
+    return history[following] if following < len(history) else None
+
+
+How = Literal["no-response", "came-back"]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A treatment that did not work: no response, or the leukaemia came back during it."""
+
+    episode: int
+    treatment: Treatment
+    how: How
+    #: the day the leukaemia was found back, for ``came-back``
+    relapse: dt.date | None = None
+
+
+def _given_on(treatment: Treatment, day: dt.date) -> bool:
+    """Whether the treatment was (or may still have been) under way on ``day``.
+
+    It must have started before ``day`` (a treatment that starts on the day the relapse
+    is found is treatment for it) and not ended before it. No end date means it may
+    still be going on; no start date means it is known only to have ended, so it counts
+    when it ended on or after ``day``.
+    """
+    started, ended = treatment.started, treatment.ended
+    if started is None and ended is None:
+        return False
+    return (started is None or started < day) and (ended is None or ended >= day)
+
+
+def failures(history: list[Episode], relapse: dt.date | None) -> list[Failure]:
+    """Every dated treatment that failed, oldest first, with its episode number.
+
+    A treatment failed when its recorded response is no response, or when the relapse
+    found on ``relapse`` was found while it was being given. Undated treatments cannot
+    be placed beside a relapse, so only their recorded response counts; those come last,
+    with episode 0.
+    """
+    found: list[Failure] = []
+    for number, episode in enumerate(history, 1):
+        for t in episode.treatments:
+            if t.response == "no-response":
+                found.append(Failure(number, t, "no-response"))
+            elif relapse is not None and _given_on(t, relapse):
+                found.append(Failure(number, t, "came-back", relapse))
+    return found
+
+
+def undated_failures(treatments: list[Treatment]) -> list[Failure]:
+    """Treatments with neither date whose recorded response is no response."""
+    return [
+        Failure(0, t, "no-response")
+        for t in treatments
+        if t.started is None and t.ended is None and t.response == "no-response"
+    ]

@@ -49,7 +49,8 @@ class HelplineRow:
 class SourceRow:
     publisher: str
     title: str
-    url: str
+    #: None where no public address is confirmed: no link is shown
+    url: str | None
     last_reviewed: str
     next_review_due: str
     status: str
@@ -75,6 +76,9 @@ class Leaflet:
     case_id: str | None
     based_on_label: str
     as_of: dt.date
+    #: "Your latest test results are from:" and the date in words
+    results_label: str
+    results_date: str
     what_happens_label: str
     last_reviewed_label: str
     next_review_due_label: str
@@ -207,6 +211,9 @@ def build_leaflet(
         title=labels.title, disease=words.disease_names[assessment.disease],
         reference_label=labels.reference, case_id=case.id,
         based_on_label=labels.based_on, as_of=assessment.as_of,
+        results_label=labels.latest_results,
+        results_date=(day_in_words(assessment.status.assessment_date)
+                      if assessment.status.assessment_date else labels.no_results_date),
         what_happens_label=labels.what_happens, last_reviewed_label=labels.last_reviewed,
         next_review_due_label=labels.next_review_due, sections=tuple(sections),
     )

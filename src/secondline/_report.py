@@ -40,7 +40,13 @@ def _status(a: Assessment) -> Panel:
     table.add_row("Marrow blasts below 5%", _MARK[r.marrow_blasts_below_5_percent])
     table.add_row("No leukaemia outside the marrow", _MARK[r.no_extramedullary_disease])
     table.add_row("[bold]In remission[/]", _MARK[r.in_remission])
-    facts = [f"MRD: {s.mrd}" + (f" ({s.mrd_method})" if s.mrd_method else "")]
+    if s.assessment_date is not None:
+        days = s.assessment_age_days
+        plural = "" if days == 1 else "s"
+        assessed = f"latest assessment: {s.assessment_date} ({days} day{plural} old)"
+    else:
+        assessed = "latest assessment: date not recorded"
+    facts = [assessed, f"MRD: {s.mrd}" + (f" ({s.mrd_method})" if s.mrd_method else "")]
     if s.months_since_last_treatment is not None:
         facts.append(f"months since last treatment: {s.months_since_last_treatment}")
     if s.remission_length_months is not None:
@@ -119,7 +125,7 @@ def _sources(sources: list[SourceOut]) -> Table:
         due = str(s.next_review_due or "not given")
         if s.review_overdue:
             due = f"[red]{due} (overdue)[/]"
-        table.add_row(s.id, escape(f"{s.publisher}: {s.title}\n{s.url}"),
+        table.add_row(s.id, escape(f"{s.publisher}: {s.title}" + (f"\n{s.url}" if s.url else "")),
                       str(s.last_reviewed or "not given"), due)
     return table
 

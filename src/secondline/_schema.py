@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from secondline._case import Disease, Region
+from secondline._case import Disease, Region, TreatmentType
 from secondline._conditions import Condition
 
 Category = Literal[
@@ -45,7 +45,14 @@ class Source(_Strict):
     id: str
     publisher: str
     title: str
-    url: str
+    #: the page's public address, confirmed from a stored copy of the publisher's public
+    #: page; None when no public address could be confirmed (then no link is shown)
+    url: str | None
+    #: the address printed on the copy used, kept as provenance even when it is not public
+    printed_url: str | None = None
+    #: when the public address was confirmed, and how
+    url_checked: dt.date | None = None
+    url_evidence: str | None = None
     #: as printed on the page; None where the page gives none
     last_reviewed: dt.date | None
     next_review_due: dt.date | None
@@ -60,6 +67,18 @@ class SourcesFile(_Strict):
     sources: list[Source]
 
 
+Target = Literal["CD19", "CD20", "CD22", "BCR-ABL1"]
+
+
+class AtcReference(_Strict):
+    """Where an ATC code was checked: a published ATC index or a regulator's page."""
+
+    url: str
+    checked: dt.date
+    #: what the page shows, in a few words
+    shows: str
+
+
 class Drug(_Strict):
     id: str
     name: str
@@ -67,8 +86,15 @@ class Drug(_Strict):
     also_called: list[str] = Field(default_factory=list)
     drug_class: str = Field(alias="class")
     atc: str = Field(pattern=r"^[A-Z]\d\d[A-Z][A-Z](\d\d)?$")
-    targets: list[Literal["CD19", "CD20", "CD22", "BCR-ABL1"]] = Field(default_factory=list)
-    sources: list[Citation] = Field(min_length=1)
+    targets: list[Target] = Field(default_factory=list)
+    #: a kind of treatment this drug is, beyond its class (a CAR T-cell product is car-t),
+    #: so that a failed product is recognised as a failed treatment of that kind
+    kind: TreatmentType | None = None
+    #: False: listed only so that treatment histories are understood; no page names it
+    named_by_sources: bool = True
+    #: where the pages name the drug (or, for a steroid, its class); empty when not named
+    sources: list[Citation] = Field(default_factory=list)
+    atc_reference: AtcReference | None = None
 
 
 class Regimen(_Strict):
@@ -82,6 +108,39 @@ class DrugsFile(_Strict):
     format: Literal[1]
     drugs: list[Drug]
     regimens: list[Regimen] = Field(default_factory=list)
+
+
+class Symptom(_Strict):
+    """A symptom a case may record, with the other ways people write it."""
+
+    id: str
+    name: str
+    also_called: list[str] = Field(default_factory=list)
+    #: the sources list it among the signs that ALL may have come back
+    sign_of_relapse: bool
+    #: False: listed only so that records are understood; no page names it, no rule uses it
+    named_by_sources: bool = True
+    sources: list[Citation] = Field(default_factory=list)
+
+
+class SymptomsFile(_Strict):
+    format: Literal[1]
+    symptoms: list[Symptom] = Field(min_length=1)
+
+
+class Setting(_Strict):
+    """A value secondline chooses for itself where the sources give none."""
+
+    value: float
+    unit: str
+    why: str
+
+
+class SettingsFile(_Strict):
+    """secondline's own settings: not medicine from the sources, and never shown as such."""
+
+    format: Literal[1]
+    assessment_max_age_days: Setting
 
 
 class Note(_Strict):
@@ -106,6 +165,31 @@ class Exclusion(_Strict):
     when: Condition
     reason: str
     sources: list[Citation] = Field(min_length=1)
+
+
+class Hold(Exclusion):
+    """A reason an option that would otherwise be suggested is left for the team to decide."""
+
+    id: str
+
+
+class Intensive(_Strict):
+    """Why the pages describe an option as intensive treatment."""
+
+    reason: str
+    sources: list[Citation] = Field(min_length=1)
+
+
+class SameTreatment(_Strict):
+    """How an earlier treatment is recognised as this option, so that one that failed is
+    not suggested again as if it had not (by drug; by kind for a transplant or CAR-T)."""
+
+    drugs: list[str] = Field(default_factory=list)
+    #: any: one of the drugs is enough; all: every drug, in the same episode (a regimen)
+    match: Literal["any", "all"] = "any"
+    kinds: list[TreatmentType] = Field(default_factory=list)
+    #: said with the reasons when a failed treatment holds the option back
+    notes: list[Note] = Field(default_factory=list)
 
 
 class Need(_Strict):
@@ -134,7 +218,7 @@ class Option(_Strict):
     summary: str
     how_given: str | None = None
     drugs: list[str] = Field(default_factory=list)
-    targets: list[Literal["CD19", "CD20", "CD22", "BCR-ABL1"]] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
     anti_leukaemia: bool
     #: clinical-trial: only ever within a trial; trial_only_when can also make it so
     availability: Literal["standard", "clinical-trial"] = "standard"
@@ -142,6 +226,12 @@ class Option(_Strict):
     suggest_when: Condition
     trial_only_when: Condition | None = None
     not_when: list[Exclusion] = Field(default_factory=list)
+    #: when one holds, the option is not suggested but left undecided, with its reason
+    undecided_when: list[Hold] = Field(default_factory=list)
+    #: set when the pages describe the option as intensive treatment
+    intensive: Intensive | None = None
+    #: how an earlier treatment counts as this option (for treatments that failed)
+    same_treatment: SameTreatment | None = None
     #: facts reported under `missing` when unknown (the option's own conditions count too)
     needs: list[str | Need] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
@@ -199,12 +289,50 @@ class Definitions(_Strict):
     mrd: list[Citation] = Field(min_length=1)
 
 
+class FailedTreatment(_Strict):
+    """What is said when an option would repeat a treatment that failed.
+
+    ``text`` names the episodes through ``{episodes}``; each episode is said with
+    ``no_response`` or ``came_back`` (``{relapse}`` is the date it came back).
+    """
+
+    id: str
+    text: str
+    #: said among the reasons of a suggested regimen when only part of it failed before
+    partly: str
+    partly_sources: list[Citation] = Field(min_length=1)
+    no_response: str
+    came_back: str
+    came_back_no_end: str
+    sources: list[Citation] = Field(min_length=1)
+    cases: list[RuleCase] = Field(default_factory=list)
+
+
+class NotFitHold(_Strict):
+    """Intensive options when the team has judged the person not fit for intensive treatment."""
+
+    id: str
+    when: Condition
+    reason: str
+    closing: str
+    sources: list[Citation] = Field(min_length=1)
+    cases: list[RuleCase] = Field(default_factory=list)
+
+
+class SharedHolds(_Strict):
+    failed_treatment: FailedTreatment
+    not_fit_for_intensive: NotFitHold
+
+
 class RulesFile(_Strict):
     format: Literal[1]
     exclusions: list[GlobalExclusion] = Field(default_factory=list)
+    holds: SharedHolds
     gaps: list[Gap] = Field(default_factory=list)
     cautions: list[Caution] = Field(default_factory=list)
     prognostic_factors: list[PrognosticFactor] = Field(default_factory=list)
+    #: figures for groups of people that set the outlook in context (never a prediction)
+    prognostic_context: list[Gap] = Field(default_factory=list)
 
 
 # --- the patient leaflet (leaflet.yaml) ----------------------------------------------------
@@ -247,6 +375,8 @@ class LeafletLabels(_Strict):
     title: str
     reference: str
     based_on: str
+    latest_results: str
+    no_results_date: str
     read_first: str
     your_leukaemia: str
     options: str

@@ -36,8 +36,13 @@ class Status:
     reasons: tuple[str, ...]
     #: the treatment history grouped into episodes, oldest first
     history: tuple[Episode, ...] = ()
-    #: set when the latest assessment is older than the end of the latest treatment
-    stale_assessment: str | None = None
+    #: the date of the latest assessment, and its age in days on the judging date
+    assessment_date: dt.date | None = None
+    assessment_age_days: int | None = None
+    #: the latest assessment is older than the end of the most recent treatment
+    assessment_predates_latest_treatment: bool | None = None
+    #: from the end of the last treatment to the assessment that found the relapse
+    months_from_last_treatment_to_relapse: float | None = None
 
 
 def _kleene_all(values: list[bool | None]) -> bool | None:
@@ -149,12 +154,23 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
     relapse_date = (a.date if a and a.date else today) if state == "relapsed" else None
     began = remission_start(history, relapse_date) if relapse_date else None
     remission_length = months_between(began, relapse_date) if began and relapse_date else None
-    stale = None
-    if a and a.date and history and history[-1].end and a.date < history[-1].end:
-        stale = (
-            f"The latest assessment ({a.date}) is older than the end of the most recent "
-            f"treatment ({history[-1].end}); the disease status may be out of date."
+    last_end = history[-1].end if history else None
+    to_relapse = months_between(last_end, relapse_date) if last_end and relapse_date else None
+    dated = a.date if a else None
+    age_days = (today - dated).days if dated else None
+    predates = None if dated is None or last_end is None else dated < last_end
+    if dated is not None:
+        reasons.append(
+            f"The latest assessment is from {dated.isoformat()}, {age_days} "
+            f"day{'' if age_days == 1 else 's'} before {today.isoformat()}."
         )
+    if to_relapse is not None and to_relapse >= 0:
+        reasons.append(
+            f"The relapse was found {to_relapse:.1f} months after the most recent treatment "
+            "ended."
+        )
+    elif to_relapse is not None:
+        reasons.append("The relapse was found before the most recent treatment ended.")
     mrd = a.mrd if a else "unknown"
     if mrd != "unknown":
         method = f" by {a.mrd_method}" if a and a.mrd_method else ""
@@ -168,6 +184,9 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
         remission_length_months=remission_length,
         relapse_date=relapse_date,
         reasons=tuple(reasons),
-        stale_assessment=stale,
         history=tuple(history),
+        assessment_date=dated,
+        assessment_age_days=age_days,
+        assessment_predates_latest_treatment=predates,
+        months_from_last_treatment_to_relapse=to_relapse,
     )

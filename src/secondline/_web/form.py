@@ -128,6 +128,9 @@ def case_from_form(
             data["treatments"] = rows
         else:
             del data["treatments"]
+    # the MRD choice always submits its default: with nothing else, no assessment was given
+    if data.get("assessment") == {"mrd": "unknown"}:
+        del data["assessment"]
     return data
 
 

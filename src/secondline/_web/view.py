@@ -111,7 +111,8 @@ def page_context() -> dict[str, Any]:
 
 def _link(citation: Citation, urls: dict[str, tuple[str, str]]) -> dict[str, str]:
     """A citation as a link that opens the source page at its section (a text
-    fragment, which browsers that support it scroll to)."""
+    fragment, which browsers that support it scroll to); no link without a confirmed
+    public address."""
     url, publisher = urls.get(citation.source, ("", citation.source))
     fragment = f"#:~:text={quote(citation.section, safe='')}" if url else ""
     return {"href": url + fragment, "publisher": publisher, "section": citation.section}
@@ -120,7 +121,7 @@ def _link(citation: Citation, urls: dict[str, tuple[str, str]]) -> dict[str, str
 def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
     knowledge = load_knowledge()
     threshold = knowledge.definitions.remission.marrow_blasts_below_percent
-    urls = {s.id: (s.url, s.publisher) for s in knowledge.sources.values()}
+    urls = {s.id: (s.url or "", s.publisher) for s in knowledge.sources.values()}
     names = {c.option.id: c.option.name for c in knowledge.options}
     grouped: dict[str, list[Any]] = {}
     for option in assessment.options:
