@@ -7,7 +7,7 @@ EXAMPLE ?= examples/b-all-relapsed-cd19.yaml
 
 NODE_STAMP := tests/browser/node_modules/.installed
 
-.PHONY: run serve test system-deps lint typecheck pytest bench catalogue clean
+.PHONY: run serve test system-deps lint typecheck pytest bench catalogue safety-case clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ $(NODE_STAMP): tests/browser/package.json tests/browser/package-lock.json
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench conftest.py
+	$(BIN)/ruff check src tests bench scripts conftest.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
@@ -51,6 +51,10 @@ bench: $(STAMP)
 ## catalogue: regenerate docs/knowledge.md from the knowledge files
 catalogue: $(STAMP)
 	$(BIN)/secondline catalogue > docs/knowledge.md
+
+## safety-case: regenerate docs/safety/README.md from docs/safety/hazard-log.yaml
+safety-case: $(STAMP)
+	$(BIN)/python scripts/safety_case.py > docs/safety/README.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output \

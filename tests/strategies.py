@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from secondline import Case, load_knowledge, parse_case
@@ -362,6 +363,10 @@ def hcl_two_year_rule_dicts(draw: st.DrawFn) -> tuple[dict[str, Any], str, int]:
     drug = draw(st.sampled_from(sorted(PURINE_ANALOGUE_NAMES)))
     offset = draw(st.one_of(st.just(0), st.sampled_from((-1, 1)), st.integers(-400, 400)))
     ended = two_years_before(as_of) - dt.timedelta(days=offset)
+    # 29 February two years on is 28 February ("the same day", clipped to the month's end:
+    # test_dates.py), so a treatment ending on it is exactly 2 years before as_of on 28
+    # February although it is a day from the anniversary counted back from as_of
+    assume((ended.month, ended.day) != (2, 29))
     started = ended - dt.timedelta(days=draw(st.integers(0, 180)))
     name = draw(st.sampled_from(PURINE_ANALOGUE_NAMES[drug]).flatmap(_letter_case))
     case: dict[str, Any] = {

@@ -500,3 +500,22 @@ def test_an_assessment_older_than_secondline_s_own_limit_is_a_caution(
     if cautioned:
         assert "31 days old" in shown[0].text
         assert "secondline's own limit (the sources set none)" in shown[0].text
+
+
+def test_reinduction_after_a_relapse_marked_by_a_treatment_that_did_not_bring_remission() -> None:
+    # remission, relapse, FLAG-IDA to a partial response, blinatumomab to a remission,
+    # then maintenance in remission: the first treatment after the relapse is FLAG-IDA
+    case = {
+        "relapses": 1,
+        "treatments": [
+            treatment("complete-remission", "2021-01-01", "2022-01-01"),
+            treatment("partial-remission", "2023-01-01", "2023-02-01", ["FLAG-IDA"]),
+            treatment("complete-remission", "2023-03-01", "2023-05-01", ["blinatumomab"]),
+            treatment("complete-remission", "2023-06-01", "2025-06-01", ["mercaptopurine"]),
+        ],
+        "assessment": CLEAR | {"date": "2026-11-10"},
+    }
+    assert _reinduction(case) == "partial-remission"
+    result = assess(parse_case({"age": 40, "disease": "B-ALL", "as_of": AS_OF, **case}))
+    factor = next(p for p in result.prognostic_factors if p.id == "reinduction-response")
+    assert "episode 2" in factor.note

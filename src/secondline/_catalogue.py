@@ -65,6 +65,14 @@ def _option_section(compiled_option: CompiledOption, knowledge: Knowledge) -> li
         what += [f"a treatment of kind {kind}" for kind in same.kinds]
         lines.append(f"- **An earlier treatment counts as this option when it holds:** "
                      f"{'; or '.join(what)}")
+        lines.append("- **Given before without failing:** " + (
+            "said among its reasons" if same.given_before == "note" else "held for the team"
+        ))
+        if same.allowed_when is not None:
+            allowed = same.allowed_when
+            lines.append(f"- **May be given again when** (`{allowed.id}`): {allowed.reason} "
+                         f"({_cites(allowed.sources, knowledge)})")
+            lines.append(condition_in_words(allowed.when, depth=1))
     if o.needs:
         needs = [
             n if isinstance(n, str)
@@ -97,7 +105,7 @@ def _option_section(compiled_option: CompiledOption, knowledge: Knowledge) -> li
         lines.append("")
     failed_notes = o.same_treatment.notes if o.same_treatment else []
     if failed_notes:
-        lines += ["**Said when a treatment that failed holds it back:**", ""]
+        lines += ["**Said when an earlier treatment holds it back:**", ""]
         for note in failed_notes:
             lines.append(f"- {note.text} ({_cites(note.sources, knowledge)})")
             if note.when is not None:
@@ -235,6 +243,9 @@ def _holds_section(knowledge: Knowledge) -> list[str]:
         f"({_cites(failed.sources, knowledge)})",
         f"  - Where only part of a regimen failed, its reasons say: {failed.partly} "
         f"({_cites(failed.partly_sources, knowledge)})",
+        f"- `{holds.given_before.id}`: an option that would give again a treatment given "
+        f"before, which did not fail, is held unless it cites a source that allows it: "
+        f"{holds.given_before.text} ({_cites(holds.given_before.sources, knowledge)})",
         f"- `{not_fit.id}`: for every option marked intensive above: {not_fit.reason} "
         f"*(the option's own reason)* {not_fit.closing} ({_cites(not_fit.sources, knowledge)})",
         condition_in_words(not_fit.when, depth=1),

@@ -53,8 +53,10 @@ class CompiledOption:
     #: the option's own reasons to leave it undecided although it would be suggested
     holds: tuple[tuple[TruthOnly, Hold], ...]
     notes: tuple[tuple[TruthOnly | None, Note], ...]
-    #: notes said with the reasons when a treatment that failed holds the option back
+    #: notes said with the reasons when an earlier treatment holds the option back
     failed_notes: tuple[tuple[TruthOnly | None, Note], ...]
+    #: a cited rule that allows giving it again after it was given before
+    allowed: TruthOnly | None
     #: facts its conditions test: unknown ones are what leaves it undecided
     facts: frozenset[str]
     #: facts worth asking for while it is suggested, each with its condition
@@ -130,6 +132,8 @@ def compile_rules(
         check_rule_cases(where, rule.cases, problems)
         if isinstance(rule, Gap):
             check_placeholders(where, [rule.text], fills, problems)
+        elif isinstance(rule, PrognosticFactor):
+            check_placeholders(where, [rule.note], fills, problems)
         if rule.when is None:
             compiled.append((None, rule))
         elif (when := check_truth(where, rule.when, vocab, problems)) is not None:
@@ -141,6 +145,12 @@ def compile_holds(
     holds: SharedHolds, sources: dict[str, Source], vocab: Vocabularies, problems: Problems
 ) -> CompiledHolds:
     failed, not_fit = holds.failed_treatment, holds.not_fit_for_intensive
+    given = holds.given_before
+    where = f"rules.yaml holds [{given.id}]"
+    check_citations(where, given.sources, sources, problems)
+    check_rule_cases(where, given.cases, problems)
+    check_placeholders(where, [given.text, given.note], ["episodes"], problems)
+    check_placeholders(where, [given.response], ["response"], problems)
     where = f"rules.yaml holds [{failed.id}]"
     check_citations(where, failed.sources, sources, problems)
     check_citations(where, failed.partly_sources, sources, problems)
@@ -234,6 +244,12 @@ def compile_option(
     if option.intensive is not None:
         check_citations(f"{where} intensive", option.intensive.sources, sources, problems)
     _check_same_treatment(option, where, vocab, problems)
+    allowed = None
+    allowance = option.same_treatment.allowed_when if option.same_treatment else None
+    if allowance is not None:
+        allowed_where = f"{where} same_treatment.allowed_when[{allowance.id}]"
+        check_citations(allowed_where, allowance.sources, sources, problems)
+        allowed = check_truth(allowed_where, allowance.when, vocab, problems)
     failed_notes = _notes(
         f"{where} same_treatment.notes",
         option.same_treatment.notes if option.same_treatment else [], sources, vocab, problems,
@@ -248,5 +264,5 @@ def compile_option(
             used |= facts_used(cond)
     return CompiledOption(
         option, suggest, trial, tuple(exclusions), tuple(holds), notes, failed_notes,
-        frozenset(used), tuple(needs),
+        allowed, frozenset(used), tuple(needs),
     )

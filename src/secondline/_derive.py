@@ -7,13 +7,7 @@ from dataclasses import dataclass
 from secondline._case import Case
 from secondline._dates import months_between, whole_years_between
 from secondline._facts import FactValue
-from secondline._history import (
-    Failure,
-    after_latest_relapse,
-    best_response,
-    failures,
-    undated_failures,
-)
+from secondline._history import Course, after_latest_relapse, best_response, courses
 from secondline._knowledge import Knowledge, symptom_key
 from secondline._status import Status
 
@@ -26,10 +20,14 @@ class Derived:
     #: drug and symptom names as written that the knowledge does not know
     unknown_drugs: list[str]
     unknown_symptoms: list[str]
-    #: treatments that did not work, oldest first
-    failures: list[Failure]
+    #: every earlier treatment, placed in the history, with whether it failed
+    courses: list[Course]
     #: drug ids and kinds of earlier treatments whose response is not recorded
     unrecorded: frozenset[str] = frozenset()
+
+    @property
+    def failures(self) -> list[Course]:
+        return [c for c in self.courses if c.failed]
 
 
 def _known(value: str) -> str | None:
@@ -62,11 +60,11 @@ def resolve_symptoms(knowledge: Knowledge, names: list[str]) -> tuple[frozenset[
     return frozenset(ids), unknown
 
 
-def treatment_kinds(knowledge: Knowledge, failure: Failure) -> frozenset[str]:
+def treatment_kinds(knowledge: Knowledge, course: Course) -> frozenset[str]:
     """The kinds a treatment is: its recorded type, and the kinds of its drugs."""
     drugs = knowledge.drug_by_id
-    kinds = {failure.treatment.type}
-    for name in failure.treatment.drugs:
+    kinds = {course.treatment.type}
+    for name in course.treatment.drugs:
         kinds.update(k for i in knowledge.canonical_drugs(name) if (k := drugs[i].kind))
     return frozenset(kinds)
 
@@ -82,7 +80,9 @@ def derive(case: Case, status: Status, knowledge: Knowledge) -> Derived:
     if not history and case.treatments:
         last_drugs = None  # treatments without dates cannot say which came last
     following = after_latest_relapse(history, status.state)
-    failed = failures(history, status.relapse_date) + undated_failures(case.treatments)
+    undated = [t for t in case.treatments if t.started is None and t.ended is None]
+    given = courses(history, undated, status.relapse_date)
+    failed = [c for c in given if c.failed]
     failed_drugs = frozenset(
         i for f in failed for name in f.treatment.drugs for i in knowledge.canonical_drugs(name)
     )
@@ -136,6 +136,8 @@ def derive(case: Case, status: Status, knowledge: Knowledge) -> Derived:
         "drugs_received": received,
         "last_treatment_drugs": last_drugs,
         "targets_received": frozenset(t for i in received for t in drugs[i].targets),
+        "kinds_received": frozenset(k for c in given for k in treatment_kinds(knowledge, c)),
+        "unrecognised_drugs_given": bool(unknown),
         "failed_drugs": failed_drugs,
         "failed_kinds": failed_kinds,
         "best_response": best_response(case.treatments),
@@ -143,7 +145,10 @@ def derive(case: Case, status: Status, knowledge: Knowledge) -> Derived:
         "mrd": _known(status.mrd),
         "months_from_diagnosis_to_relapse": to_relapse,
         "age_at_diagnosis": age_at_diagnosis,
-        "reinduction_response": best_response(following.treatments) if following else None,
+        "reinduction_response": (
+            None if following is None else best_response(history[following].treatments)
+        ),
+        "reinduction_episode": None if following is None else following + 1,
         "assessment_age_days": age_days,
         "assessment_past_age_limit": None if age_days is None else age_days > age_limit,
         "assessment_predates_latest_treatment": status.assessment_predates_latest_treatment,
@@ -154,4 +159,4 @@ def derive(case: Case, status: Status, knowledge: Knowledge) -> Derived:
         if t.response == "unknown"
         for word in (t.type, *(i for n in t.drugs for i in knowledge.canonical_drugs(n)))
     )
-    return Derived(facts, unknown, unknown_symptoms, failed, unrecorded)
+    return Derived(facts, unknown, unknown_symptoms, given, unrecorded)

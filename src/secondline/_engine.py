@@ -31,7 +31,7 @@ from secondline._compile import SETTINGS_PREFIX, CompiledOption
 from secondline._conditions import TruthOnly
 from secondline._derive import Derived, derive
 from secondline._facts import FACTS, FactValue, format_value
-from secondline._holds import episodes_text, failed_before, holds_for
+from secondline._holds import holds_for
 from secondline._knowledge import Knowledge, load_knowledge
 from secondline._schema import Citation, Gap, GlobalExclusion, Option
 from secondline._sources import judged_sources
@@ -189,9 +189,10 @@ def _evaluate_option(
         return _not_suggested(option, "undecided",
                               [f"Cannot be decided yet. {reason}" for reason in why],
                               _own_sources(option.sources, disease))
-    held = holds_for(compiled, facts, derived, knowledge,
-                     lambda oid, names: missing.note(oid, names, deciding=False))
-    if held:
+    verdict = holds_for(compiled, facts, derived, knowledge,
+                        lambda oid, names: missing.note(oid, names, deciding=False))
+    if verdict.held:
+        held = verdict.held
         cites = [c for h in held for c in h.sources if c.diseases is None or disease in c.diseases]
         return _not_suggested(
             option, "undecided", list(dict.fromkeys(r for h in held for r in h.reasons)),
@@ -208,12 +209,9 @@ def _evaluate_option(
         if _holds(when_note, facts):
             reasons.append(_fill(note.text, facts, knowledge))
             cites.extend(_own_sources(note.sources, disease))
-    _, part = failed_before(compiled, derived, knowledge)
-    if part:
-        failed = knowledge.holds.rules.failed_treatment
-        reasons.append(" ".join(failed.partly.split()).replace(
-            "{episodes}", episodes_text(part, knowledge)))
-        cites.extend(_own_sources(failed.partly_sources, disease))
+    for text, note_cites in verdict.notes:
+        reasons.append(text)
+        cites.extend(c for c in note_cites if c.diseases is None or disease in c.diseases)
     drugs = knowledge.drug_by_id
     return OptionOut(
         id=option.id, name=option.name, category=option.category,
@@ -262,7 +260,7 @@ def _treatments_out(
 ) -> list[TreatmentOut]:
     history = status.history
     episode_of = {id(t): number for number, e in enumerate(history, 1) for t in e.treatments}
-    failed = {id(f.treatment): f.how for f in derived.failures}
+    failed = {id(c.treatment): c.failed for c in derived.courses}
     ordered = sorted(case.treatments, key=lambda t: (t.started or t.ended or dt.date.min))
     return [
         TreatmentOut(
@@ -324,7 +322,7 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         PrognosticOut(
             id=factor.id, label=factor.label,
             value=format_value(FACTS[factor.fact], facts.get(factor.fact)),
-            note=" ".join(factor.note.split()),
+            note=_fill(" ".join(factor.note.split()), facts, knowledge),
             sources=_own_sources(factor.sources, case.disease),
         )
         for when, factor in knowledge.prognostic

@@ -117,6 +117,15 @@ FACTS: dict[str, FactSpec] = {
             "treatments[].drugs", ("CD19", "CD20", "CD22", "BCR-ABL1"),
         ),
         FactSpec(
+            "kinds_received", "set", "Kinds of treatment given before", "treatments[].type",
+            ("chemotherapy", "targeted", "immunotherapy", "car-t", "stem-cell-transplant",
+             "radiotherapy", "other"),
+        ),
+        FactSpec(
+            "unrecognised_drugs_given", "bool", "A drug in the history is not recognised",
+            "treatments[].drugs",
+        ),
+        FactSpec(
             "failed_drugs", "set", "Drugs in treatments that did not work",
             "treatments[].response", vocabulary="drugs",
         ),
@@ -143,6 +152,10 @@ FACTS: dict[str, FactSpec] = {
             "reinduction_response", "enum",
             "Response to the first treatment after the latest relapse",
             "treatments[].response", _RESPONSES,
+        ),
+        FactSpec(
+            "reinduction_episode", "number",
+            "The episode given first after the latest relapse", "treatments[].started",
         ),
         FactSpec(
             "assessment_age_days", "number", "Age of the latest assessment", "assessment.date",

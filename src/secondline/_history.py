@@ -73,35 +73,43 @@ def remission_start(history: list[Episode], relapse: dt.date) -> dt.date | None:
     return None
 
 
-def after_latest_relapse(history: list[Episode], state: str) -> Episode | None:
-    """The first episode given after the latest relapse, if any is recorded.
+def after_latest_relapse(history: list[Episode], state: str) -> int | None:
+    """The index of the first episode given after the latest relapse, if one is recorded.
 
     A relapse follows an episode that brought a complete remission. When the leukaemia
-    has come back now, the latest relapse follows the last such episode; when it is in
+    has come back now, the latest relapse follows the last such episode. When it is in
     remission again, the latest relapse came before the treatment that brought this
-    remission, so it follows the one before. A course recorded apart from the treatment
-    that brought a remission (consolidation, say) can shift this by one episode; the
-    prognostic factor says which episode it used.
+    remission: an episode that brought a remission and was followed by one that did not
+    marks a relapse for certain, so the latest of those is used; without one, the
+    relapse is taken to follow the episode before the one that brought this remission.
+    A course recorded apart from the treatment that brought a remission (consolidation,
+    say) can shift the second reading by one episode, so the prognostic factor says which
+    episode it used.
     """
     brought = [i for i, e in enumerate(history) if e.complete_remission_ends]
     if state == "remission":
-        brought = brought[:-1]
+        marked = [i for i in brought if i + 1 < len(history)
+                  and not history[i + 1].complete_remission_ends]
+        brought = marked or brought[:-1]
     if not brought:
         return None
     following = brought[-1] + 1
-    return history[following] if following < len(history) else None
+    return following if following < len(history) else None
 
 
 How = Literal["no-response", "came-back"]
 
 
 @dataclass(frozen=True, slots=True)
-class Failure:
-    """A treatment that did not work: no response, or the leukaemia came back during it."""
+class Course:
+    """One earlier treatment, placed in the history: its episode, and whether it failed."""
 
+    #: the episode it belongs to (1 = the first); 0 for a treatment with neither date
     episode: int
     treatment: Treatment
-    how: How
+    #: no-response: it gave no response; came-back: the leukaemia had gone into remission
+    #: on it and was found back while it was still being given; None: it did not fail
+    failed: How | None = None
     #: the day the leukaemia was found back, for ``came-back``
     relapse: dt.date | None = None
 
@@ -120,28 +128,27 @@ def _given_on(treatment: Treatment, day: dt.date) -> bool:
     return (started is None or started < day) and (ended is None or ended >= day)
 
 
-def failures(history: list[Episode], relapse: dt.date | None) -> list[Failure]:
-    """Every dated treatment that failed, oldest first, with its episode number.
+def courses(
+    history: list[Episode], undated: list[Treatment], relapse: dt.date | None
+) -> list[Course]:
+    """Every earlier treatment, oldest first, each with whether it failed.
 
-    A treatment failed when its recorded response is no response, or when the relapse
-    found on ``relapse`` was found while it was being given. Undated treatments cannot
-    be placed beside a relapse, so only their recorded response counts; those come last,
-    with episode 0.
+    A treatment failed when its recorded response is no response, or when it had brought
+    a complete remission and the relapse found on ``relapse`` was found while it was
+    still being given (a treatment still running when an assessment shows leukaemia it
+    never cleared is not yet known to have failed: its response says). Treatments with
+    neither date come last, with episode 0; only their recorded response can count.
     """
-    found: list[Failure] = []
+    found: list[Course] = []
     for number, episode in enumerate(history, 1):
         for t in episode.treatments:
             if t.response == "no-response":
-                found.append(Failure(number, t, "no-response"))
-            elif relapse is not None and _given_on(t, relapse):
-                found.append(Failure(number, t, "came-back", relapse))
+                found.append(Course(number, t, "no-response"))
+            elif (relapse is not None and t.response == "complete-remission"
+                  and _given_on(t, relapse)):
+                found.append(Course(number, t, "came-back", relapse))
+            else:
+                found.append(Course(number, t))
+    for t in undated:
+        found.append(Course(0, t, "no-response" if t.response == "no-response" else None))
     return found
-
-
-def undated_failures(treatments: list[Treatment]) -> list[Failure]:
-    """Treatments with neither date whose recorded response is no response."""
-    return [
-        Failure(0, t, "no-response")
-        for t in treatments
-        if t.started is None and t.ended is None and t.response == "no-response"
-    ]

@@ -1,28 +1,31 @@
 """Holds: why an option that would otherwise be suggested is left for the team to decide.
 
-Three kinds, each naming its rule, its reasons and its sources:
+Four kinds, each naming its rule, its reasons and its sources:
 
-- a treatment that already failed (no response, or the leukaemia came back while it was
-  being given) would be given again: recognised by the option's ``same_treatment``;
-- the team has judged the person not fit for intensive treatment, and the pages
+- it would give again a treatment that **failed** (no response, or the leukaemia came back
+  while it was being given), recognised by the option's ``same_treatment``;
+- it would give again a treatment **given before**, which the sources do not describe
+  repeating, unless a cited rule allows it (``same_treatment.allowed_when``: the hairy
+  cell leukaemia page's 2-year rule); a failure is never lifted that way;
+- the team has judged the person **not fit for intensive treatment**, and the pages
   describe the option as intensive (``intensive``);
-- the option's own ``undecided_when`` entries (a TKI already given, say).
+- the option's own ``undecided_when`` entries (no TKI given before, say).
 
-The words live in the knowledge (rules.yaml and the option files); this module only
-decides which apply and fills in the episodes.
+The words live in the knowledge (rules.yaml and the option files); this module decides
+which apply and fills in the episodes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 
 from secondline._compile import CompiledOption
-from secondline._conditions import facts_used
+from secondline._conditions import TruthOnly, facts_used
 from secondline._derive import Derived, treatment_kinds
 from secondline._facts import FactValue
-from secondline._history import Failure
+from secondline._history import Course
 from secondline._knowledge import Knowledge
 from secondline._schema import Citation, SameTreatment
 
@@ -37,13 +40,47 @@ class Held:
     sources: tuple[Citation, ...]
 
 
-def _episode_words(group: list[Failure], knowledge: Knowledge) -> str:
-    words = knowledge.holds.rules.failed_treatment
-    first = group[0]
-    names = ", ".join(dict.fromkeys(n for f in group for n in f.treatment.drugs))
-    what = names or first.treatment.type
-    started = min((f.treatment.started for f in group if f.treatment.started), default=None)
-    ends = [f.treatment.ended for f in group]
+@dataclass
+class Verdict:
+    """The holds on an option, and what to add to its reasons if none holds."""
+
+    held: list[Held] = field(default_factory=list)
+    notes: list[tuple[str, tuple[Citation, ...]]] = field(default_factory=list)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _relevant(same: SameTreatment, course: Course, knowledge: Knowledge) -> bool:
+    drugs = {i for n in course.treatment.drugs for i in knowledge.canonical_drugs(n)}
+    return bool(drugs & set(same.drugs) or treatment_kinds(knowledge, course) & set(same.kinds))
+
+
+def _match(same: SameTreatment, group: list[Course], knowledge: Knowledge) -> bool | None:
+    """True: the episode gave this option; None: part of it (a regimen); False: none."""
+    if any(treatment_kinds(knowledge, c) & set(same.kinds) for c in group):
+        return True
+    drugs = {i for c in group for n in c.treatment.drugs for i in knowledge.canonical_drugs(n)}
+    wanted = set(same.drugs)
+    if not drugs & wanted:
+        return False
+    return True if same.match == "any" or wanted <= drugs else None
+
+
+def _groups(courses: list[Course]) -> list[list[Course]]:
+    """The treatments of one dated episode together; each undated one on its own."""
+    dated = [c for c in courses if c.episode]
+    return [list(g) for _, g in groupby(dated, key=lambda c: c.episode)] + [
+        [c] for c in courses if not c.episode
+    ]
+
+
+def _episode(courses: list[Course], how: str) -> str:
+    first = courses[0]
+    names = ", ".join(dict.fromkeys(n for c in courses for n in c.treatment.drugs))
+    started = min((c.treatment.started for c in courses if c.treatment.started), default=None)
+    ends = [c.treatment.ended for c in courses]
     ended = None if None in ends else max(e for e in ends if e is not None)
     if started and ended:
         when = f", {started.isoformat()} to {ended.isoformat()}"
@@ -54,99 +91,140 @@ def _episode_words(group: list[Failure], knowledge: Knowledge) -> str:
     else:
         when = ", undated"
     label = f"episode {first.episode}" if first.episode else "an undated treatment"
-    hows = []
-    if any(f.how == "no-response" for f in group):
-        hows.append(words.no_response)
-    came_back = [f for f in group if f.how == "came-back"]
+    return f"{label} ({names or first.treatment.type}{when}): {how}"
+
+
+def _failed_words(courses: list[Course], knowledge: Knowledge) -> str:
+    words = knowledge.holds.rules.failed_treatment
+    hows = [words.no_response] if any(c.failed == "no-response" for c in courses) else []
+    came_back = [c for c in courses if c.failed == "came-back"]
     if came_back:
         relapse = came_back[0].relapse
         hows.append(words.came_back.replace("{relapse}", relapse.isoformat() if relapse else "?"))
-        if any(f.treatment.ended is None for f in came_back):
+        if any(c.treatment.ended is None for c in came_back):
             hows.append(words.came_back_no_end)
-    return f"{label} ({what}{when}): {'; '.join(hows)}"
+    return _episode(courses, "; ".join(hows))
 
 
-def _episode_groups(failures: list[Failure]) -> list[list[Failure]]:
-    """Failures of one dated episode together; each undated one on its own."""
-    dated = [f for f in failures if f.episode]
-    groups = [list(g) for _, g in groupby(dated, key=lambda f: f.episode)]
-    return groups + [[f] for f in failures if not f.episode]
+def _given_words(courses: list[Course], knowledge: Knowledge) -> str:
+    template = knowledge.holds.rules.given_before.response
+    responses = dict.fromkeys(c.treatment.response for c in courses)
+    said = " or ".join(r.replace("-", " ") if r != "unknown" else "not recorded"
+                       for r in responses)
+    return _episode(courses, template.replace("{response}", said))
 
 
-def _matches(same: SameTreatment, group: list[Failure], knowledge: Knowledge) -> bool | None:
-    """True: the group is this option; None: some but not all of its drugs; False: no."""
-    kinds = frozenset(k for f in group for k in treatment_kinds(knowledge, f))
-    if kinds & set(same.kinds):
-        return True
-    drugs = {i for f in group for n in f.treatment.drugs for i in knowledge.canonical_drugs(n)}
-    wanted = set(same.drugs)
-    if not drugs & wanted:
-        return False
-    return True if same.match == "any" or wanted <= drugs else None
+@dataclass
+class _Earlier:
+    """The episodes that gave this option before: failed, or not; and partial failures."""
+
+    failed: list[list[Course]] = field(default_factory=list)
+    given: list[list[Course]] = field(default_factory=list)
+    part_failed: list[list[Course]] = field(default_factory=list)
 
 
-def failed_before(
-    compiled: CompiledOption, derived: Derived, knowledge: Knowledge
-) -> tuple[list[list[Failure]], list[list[Failure]]]:
-    """The failed episodes that are this option, and those that hold part of it."""
-    same = compiled.option.same_treatment
+def _earlier(same: SameTreatment, derived: Derived, knowledge: Knowledge) -> _Earlier:
+    found = _Earlier()
+    for group in _groups(derived.courses):
+        matched = _match(same, group, knowledge)
+        relevant = [c for c in group if _relevant(same, c, knowledge)]
+        failed = [c for c in relevant if c.failed]
+        if matched is True:
+            (found.failed if failed else found.given).append(failed or relevant)
+        elif matched is None and failed:
+            found.part_failed.append(failed)
+    return found
+
+
+def _with_notes(
+    text: str, compiled: CompiledOption, facts: Mapping[str, FactValue]
+) -> tuple[tuple[str, ...], tuple[Citation, ...]]:
+    notes = [n for w, n in compiled.failed_notes if w is None or w(facts) is True]
+    return (_words(text), *(_words(n.text) for n in notes)), tuple(
+        c for n in notes for c in n.sources
+    )
+
+
+def _history_holds(
+    compiled: CompiledOption, facts: Mapping[str, FactValue], derived: Derived,
+    knowledge: Knowledge, note_missing: NoteMissing, verdict: Verdict,
+) -> None:
+    """The failed-treatment and given-before holds, or the notes said instead."""
+    option, rules = compiled.option, knowledge.holds.rules
+    same = option.same_treatment
     if same is None:
-        return [], []
-    whole: list[list[Failure]] = []
-    part: list[list[Failure]] = []
-    for group in _episode_groups(derived.failures):
-        found = _matches(same, group, knowledge)
-        if found is True:
-            whole.append(group)
-        elif found is None:
-            part.append(group)
-    return whole, part
+        return
+    if derived.unrecorded & {*same.drugs, *same.kinds}:
+        note_missing(option.id, ["last_response"])  # a response not recorded may be a failure
+    earlier = _earlier(same, derived, knowledge)
+    if earlier.failed:
+        episodes = "; ".join(_failed_words(g, knowledge) for g in earlier.failed)
+        reasons, cites = _with_notes(rules.failed_treatment.text.replace("{episodes}", episodes),
+                                     compiled, facts)
+        verdict.held.append(Held(rules.failed_treatment.id, reasons,
+                                 (*rules.failed_treatment.sources, *cites)))
+    if earlier.part_failed:
+        episodes = "; ".join(_failed_words(g, knowledge) for g in earlier.part_failed)
+        verdict.notes.append((_words(rules.failed_treatment.partly).replace(
+            "{episodes}", episodes), tuple(rules.failed_treatment.partly_sources)))
+    if not earlier.given:
+        return
+    episodes = "; ".join(_given_words(g, knowledge) for g in earlier.given)
+    allowed = _allowed(compiled, facts, note_missing)
+    if same.given_before == "note" or allowed:
+        verdict.notes.append((_words(rules.given_before.note).replace("{episodes}", episodes),
+                              tuple(rules.given_before.sources)))
+        if allowed and same.allowed_when is not None:
+            verdict.notes.append((_words(same.allowed_when.reason),
+                                  tuple(same.allowed_when.sources)))
+    elif not earlier.failed:  # a failure already holds it, and says more
+        reasons, cites = _with_notes(rules.given_before.text.replace("{episodes}", episodes),
+                                     compiled, facts)
+        verdict.held.append(Held(rules.given_before.id, reasons,
+                                 (*rules.given_before.sources, *cites)))
 
 
-def episodes_text(groups: list[list[Failure]], knowledge: Knowledge) -> str:
-    return "; ".join(_episode_words(group, knowledge) for group in groups)
+def _allowed(
+    compiled: CompiledOption, facts: Mapping[str, FactValue], note_missing: NoteMissing
+) -> bool:
+    """Whether the option's cited allowance to give it again holds (unknown: it does not)."""
+    allowance = compiled.option.same_treatment.allowed_when if (
+        compiled.option.same_treatment) else None
+    if allowance is None or compiled.allowed is None:
+        return False
+    truth = compiled.allowed(facts)
+    if truth is None:
+        note_missing(compiled.option.id, facts_used(allowance.when))
+    return truth is True
 
 
-def _holds_note(when: object, facts: Mapping[str, FactValue]) -> bool:
-    return when is None or (callable(when) and when(facts) is True)
+def _check(when: TruthOnly | None, facts: Mapping[str, FactValue]) -> bool | None:
+    return None if when is None else when(facts)
 
 
 def holds_for(
     compiled: CompiledOption, facts: Mapping[str, FactValue], derived: Derived,
     knowledge: Knowledge, note_missing: NoteMissing,
-) -> list[Held]:
-    """Every hold that applies to an option that would otherwise be suggested.
-
-    A hold whose facts are not known does not hold, but its facts are noted as missing:
-    knowing them could change the answer.
-    """
+) -> Verdict:
+    """Every hold on an option that would otherwise be suggested, and the notes to add if
+    none holds. A hold whose facts are not known does not hold, but its facts are noted
+    as missing: knowing them could change the answer."""
     option = compiled.option
-    held: list[Held] = []
+    verdict = Verdict()
     for when, hold in compiled.holds:
         truth = when(facts)
         if truth is True:
-            held.append(Held(hold.id, (hold.reason,), tuple(hold.sources)))
+            verdict.held.append(Held(hold.id, (_words(hold.reason),), tuple(hold.sources)))
         elif truth is None:
             note_missing(option.id, facts_used(hold.when))
     if option.intensive is not None:
         not_fit = knowledge.holds.rules.not_fit_for_intensive
-        truth = knowledge.holds.not_fit(facts) if knowledge.holds.not_fit else None
+        truth = _check(knowledge.holds.not_fit, facts)
         if truth is True:
             text = f"{not_fit.reason} {option.intensive.reason} {not_fit.closing}"
-            held.append(Held(not_fit.id, (" ".join(text.split()),),
-                             (*not_fit.sources, *option.intensive.sources)))
+            verdict.held.append(Held(not_fit.id, (_words(text),),
+                                     (*not_fit.sources, *option.intensive.sources)))
         elif truth is None:
             note_missing(option.id, facts_used(not_fit.when))
-    same = option.same_treatment
-    if same is not None and derived.unrecorded & {*same.drugs, *same.kinds}:
-        note_missing(option.id, ["last_response"])  # a response not recorded may be a failure
-    whole, _ = failed_before(compiled, derived, knowledge)
-    if whole:
-        rule = knowledge.holds.rules.failed_treatment
-        text = " ".join(rule.text.split()).replace("{episodes}", episodes_text(whole, knowledge))
-        notes = [(n.text, n.sources) for w, n in compiled.failed_notes if _holds_note(w, facts)]
-        held.append(Held(
-            rule.id, (text, *(" ".join(t.split()) for t, _ in notes)),
-            (*rule.sources, *(c for _, cites in notes for c in cites)),
-        ))
-    return held
+    _history_holds(compiled, facts, derived, knowledge, note_missing, verdict)
+    return verdict

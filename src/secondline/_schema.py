@@ -188,7 +188,13 @@ class SameTreatment(_Strict):
     #: any: one of the drugs is enough; all: every drug, in the same episode (a regimen)
     match: Literal["any", "all"] = "any"
     kinds: list[TreatmentType] = Field(default_factory=list)
-    #: said with the reasons when a failed treatment holds the option back
+    #: given before without failing: hold the option for the team (the sources describe no
+    #: repeat), or only say so among its reasons (when the history cannot tell this option
+    #: from another use of the drug, such as methotrexate by mouth or into a vein)
+    given_before: Literal["hold", "note"] = "hold"
+    #: a source sentence that allows giving it again; never lifts the hold on a failure
+    allowed_when: Hold | None = None
+    #: said with the reasons when an earlier treatment holds the option back
     notes: list[Note] = Field(default_factory=list)
 
 
@@ -308,6 +314,21 @@ class FailedTreatment(_Strict):
     cases: list[RuleCase] = Field(default_factory=list)
 
 
+class GivenBefore(_Strict):
+    """What is said when an option would repeat a treatment given before that did not fail.
+
+    ``{episodes}`` names them; each is said with ``response`` (``{response}`` in words).
+    """
+
+    id: str
+    text: str
+    #: said among the reasons instead, for an option whose file says given_before: note
+    note: str
+    response: str
+    sources: list[Citation] = Field(min_length=1)
+    cases: list[RuleCase] = Field(default_factory=list)
+
+
 class NotFitHold(_Strict):
     """Intensive options when the team has judged the person not fit for intensive treatment."""
 
@@ -321,6 +342,7 @@ class NotFitHold(_Strict):
 
 class SharedHolds(_Strict):
     failed_treatment: FailedTreatment
+    given_before: GivenBefore
     not_fit_for_intensive: NotFitHold
 
 

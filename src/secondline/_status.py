@@ -158,7 +158,9 @@ def assess_status(case: Case, definitions: Definitions) -> Status:
     to_relapse = months_between(last_end, relapse_date) if last_end and relapse_date else None
     dated = a.date if a else None
     age_days = (today - dated).days if dated else None
-    predates = None if dated is None or last_end is None else dated < last_end
+    # the latest treatment ended (or, still going on, started) after the assessment
+    latest = (history[-1].end or history[-1].start) if history else None
+    predates = None if dated is None or latest is None else dated < latest
     if dated is not None:
         reasons.append(
             f"The latest assessment is from {dated.isoformat()}, {age_days} "
