@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 from secondline._conditions import Condition, condition_in_words
 from secondline._knowledge import CompiledOption, Knowledge, load_knowledge
-from secondline._schema import Citation, Passage
+from secondline._leaflet_schema import Passage
+from secondline._schema import Citation
 
 #: leaflet.yaml's passage lists, in the leaflet's order, with a heading for each
 _LEAFLET_GROUPS = {

@@ -24,6 +24,7 @@ from secondline._conditions import TruthOnly
 from secondline._errors import KnowledgeError
 from secondline._facts import FACTS
 from secondline._leaflet_check import check_leaflet
+from secondline._leaflet_schema import LeafletFile
 from secondline._schema import (
     Caution,
     Definitions,
@@ -31,7 +32,6 @@ from secondline._schema import (
     DrugsFile,
     Gap,
     GlobalExclusion,
-    LeafletFile,
     Option,
     PrognosticFactor,
     RulesFile,

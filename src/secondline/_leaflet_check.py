@@ -8,7 +8,8 @@ from typing import get_args
 
 from secondline._case import Disease
 from secondline._checks import PLACEHOLDER, Problems, check_citations
-from secondline._schema import LeafletFile, Passage, Source, State
+from secondline._leaflet_schema import LeafletFile, Passage, State
+from secondline._schema import Source
 
 #: the ``{name}`` a leaflet text may use, filled in from definitions.yaml
 LEAFLET_FILLS = frozenset({"marrow_blasts_below_percent"})

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from secondline._assessment import Assessment, OptionOut
 from secondline._case import Case
 from secondline._knowledge import Knowledge, load_knowledge
-from secondline._schema import Citation, Passage
+from secondline._leaflet_schema import Passage
+from secondline._schema import Citation
 from secondline._sources import judged_sources
 
 _MONTHS = (
