@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="worker processes (default: one per CPU core)")
 
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
@@ -176,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from secondline._web.serve import serve
 
-            return serve(args.host, args.port)
+            return serve(args.host, args.port, args.workers)
         if args.command == "check":
             from secondline._knowledge import load_knowledge
 
