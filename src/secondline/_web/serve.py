@@ -6,6 +6,7 @@ contents reach a log.
 
 from __future__ import annotations
 
+import os
 import sys
 
 #: uvicorn's access log, reduced to what carries no case content
@@ -27,14 +28,17 @@ LOG_CONFIG = {
 }
 
 
-def serve(host: str, port: int) -> int:
+def serve(host: str, port: int, workers: int | None = None) -> int:
+    """Run the application; ``workers`` processes, one per CPU core by default."""
     import uvicorn
 
-    from secondline._web.app import create_app
+    from secondline._knowledge import load_knowledge
 
-    app = create_app()  # loads and checks the knowledge before listening
+    load_knowledge()  # check the knowledge before listening: an invalid one exits 3
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"secondline: listening on {host}, reachable from other machines; put it "
               "behind TLS and access control before real cases are sent.", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG, server_header=False)
+    count = workers if workers and workers > 0 else (os.cpu_count() or 1)
+    uvicorn.run("secondline.web:create_app", factory=True, host=host, port=port,
+                workers=count, log_config=LOG_CONFIG, server_header=False)
     return 0
