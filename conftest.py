@@ -8,6 +8,9 @@ it leaves some option undecided).
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,22 @@ from secondline._schema import ExampleCase, RuleCase
 
 # the knowledge_copy fixture and the YAML helpers shared by the knowledge tests
 pytest_plugins = ["knowledge_files"]
+
+_CACHE_DIR = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The compiled knowledge cache goes to a private directory made for this run (the
+    command-line tests' processes inherit it), never to the user's ~/.cache."""
+    config.stash[_CACHE_DIR] = os.environ["SECONDLINE_CACHE_DIR"] = tempfile.mkdtemp(
+        prefix="secondline-test-cache-"
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHE_DIR in config.stash:
+        shutil.rmtree(config.stash[_CACHE_DIR], ignore_errors=True)
+
 
 KNOWLEDGE_DIR = Path(__file__).parent / "src" / "secondline" / "knowledge"
 OPTIONS_DIR = KNOWLEDGE_DIR / "options"

@@ -28,13 +28,17 @@ class Server:
 
 
 @contextmanager
-def running_server(log: Path, timeout: float = 30.0) -> Iterator[Server]:
+def running_server(
+    log: Path, timeout: float = 30.0, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "secondline", "serve", "--port", str(port)],
-            stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [sys.executable, "-m", "secondline", "serve", "--port", str(port),
+             "--workers", str(workers)],
+            stdout=sink, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         try:
             deadline = time.monotonic() + timeout

@@ -225,8 +225,9 @@ def test_invalid_case_exits_2_with_one_line_per_problem(
     lines = [line.strip() for line in captured.err.splitlines()]
     problems = lines[1:]
     assert len(problems) == 3
-    assert "markers.CD21: unknown field" in problems
-    assert "treatments[1].ended: before started" in problems
+    assert any(p.startswith("markers.CD21: unknown field; did you mean 'CD22'?") for p in problems)
+    assert any(p.startswith("treatments[1].ended: the end date is before the start date (line ")
+               for p in problems)
     assert any(p.startswith("age: ") for p in problems)
     assert "invalid case" in lines[0]
 
@@ -236,7 +237,7 @@ def test_as_of_before_the_case_dates_is_an_invalid_case(
 ) -> None:
     assert main(["assess", str(RELAPSED), "--as-of", "2026-01-01"]) == 2
     err = capsys.readouterr().err
-    assert "assessment.date: after as_of" in err
+    assert "assessment.date: is after the date the case is judged at (as_of)" in err
     assert "Traceback" not in err
 
 
@@ -376,3 +377,31 @@ def test_schema_of_the_assessment_validates_a_real_assessment(
     schema = json.loads(capsys.readouterr().out)
     assert main(["assess", "examples/hcl-late-relapse.yaml", "--json"]) == 0
     jsonschema.validate(json.loads(capsys.readouterr().out), schema)
+
+
+def test_endless_standard_input_is_refused_at_the_limit_not_with_a_memory_error() -> None:
+    import time
+
+    start = time.monotonic()
+    with subprocess.Popen(["yes"], stdout=subprocess.PIPE) as yes:
+        try:
+            done = subprocess.run([sys.executable, "-m", "secondline", "assess", "-"],
+                                  stdin=yes.stdout, capture_output=True, text=True,
+                                  timeout=60)
+        finally:
+            yes.kill()
+    assert done.returncode == 2
+    assert "standard input: larger than 1 MiB" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - start < 30
+
+
+def test_a_huge_case_file_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("age: 40\ndisease: B-ALL\nsymptoms:\n")
+        out.write("  - fever\n" * 6_000_000)  # about 50 MB
+    done = subprocess.run([sys.executable, "-m", "secondline", "assess", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"{path}: larger than 1 MiB" in done.stderr

@@ -41,7 +41,7 @@ REQUIRED = {
     "two-readings", "declined",
     "symptoms", "evidence-age", "unrecognised-drug", "address", "prognosis", "omission",
     "outdated-source", "availability", "data-entry", "unknown-fact", "software-fault",
-    "leaflet-alone",
+    "leaflet-alone", "availability-of-service",
 }
 _SKIPS = {"skip", "skipif", "xfail"}
 

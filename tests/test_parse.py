@@ -13,6 +13,8 @@ from secondline import CaseError, assess, parse_case, read_case
 
 AS_OF = "2026-11-23"
 BASE: dict[str, Any] = {"age": 40, "disease": "B-ALL", "as_of": AS_OF}
+#: how a date after the judging date is said
+AFTER = "is after the date the case is judged at (as_of)"
 
 
 def problems_of(data: Any, as_of: dt.date | None = None) -> list[str]:
@@ -59,7 +61,7 @@ def test_as_of_argument_wins_over_the_cases_own() -> None:
 def test_as_of_argument_is_checked_against_the_dates() -> None:
     data = case(treatments=[{"started": "2026-01-01", "ended": "2026-02-01"}])
     assert parse_case(data).as_of == dt.date(2026, 11, 23)
-    assert problems_of(data, dt.date(2026, 1, 15)) == ["treatments[0].ended: after as_of"]
+    assert problems_of(data, dt.date(2026, 1, 15)) == [f"treatments[0].ended: {AFTER}"]
 
 
 def test_parse_does_not_change_its_input() -> None:
@@ -74,11 +76,14 @@ def test_parse_does_not_change_its_input() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (case(agee=40), "agee: unknown field"),
-        (case(markers={"CD19": "positive", "CD21": "positive"}), "markers.CD21: unknown field"),
+        (case(agee=40), "agee: unknown field; did you mean 'age'?"),
+        (
+            case(markers={"CD19": "positive", "CD21": "positive"}),
+            "markers.CD21: unknown field; did you mean 'CD22'?",
+        ),
         (
             case(treatments=[{"drugs": ["cytarabine"], "dose": "1 g"}]),
-            "treatments[0].dose: unknown field",
+            "treatments[0].dose: unknown field",  # nothing close: no suggestion
         ),
         (
             case(treatments=[{"drugs": []}, {"drugs": [], "cycles": 2}]),
@@ -102,7 +107,7 @@ def test_treatment_ended_before_started_names_the_second_treatment() -> None:
             {"drugs": ["cytarabine"], "started": "2025-03-01", "ended": "2025-02-01"},
         ]
     )
-    assert problems_of(data) == ["treatments[1].ended: before started"]
+    assert problems_of(data) == ["treatments[1].ended: the end date is before the start date"]
 
 
 def test_treatment_ending_on_the_day_it_started_is_fine() -> None:
@@ -112,9 +117,9 @@ def test_treatment_ending_on_the_day_it_started_is_fine() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (case(diagnosed="2026-11-24"), "diagnosed: after as_of"),
-        (case(assessment={"date": "2027-01-01"}), "assessment.date: after as_of"),
-        (case(treatments=[{"started": "2026-12-01"}]), "treatments[0].started: after as_of"),
+        (case(diagnosed="2026-11-24"), f"diagnosed: {AFTER}"),
+        (case(assessment={"date": "2027-01-01"}), f"assessment.date: {AFTER}"),
+        (case(treatments=[{"started": "2026-12-01"}]), f"treatments[0].started: {AFTER}"),
         (
             case(
                 treatments=[
@@ -122,7 +127,7 @@ def test_treatment_ending_on_the_day_it_started_is_fine() -> None:
                     {"started": "2026-01-01", "ended": "2026-12-01"},
                 ]
             ),
-            "treatments[1].ended: after as_of",
+            "treatments[1].ended: is after the date the case is judged at (as_of)",
         ),
     ],
 )
@@ -147,10 +152,10 @@ def test_every_date_after_as_of_is_reported() -> None:
         assessment={"date": "2026-12-01"},
     )
     assert problems_of(data) == [
-        "diagnosed: after as_of",
-        "treatments[0].started: after as_of",
-        "treatments[0].ended: after as_of",
-        "assessment.date: after as_of",
+        "diagnosed: is after the date the case is judged at (as_of)",
+        "treatments[0].started: is after the date the case is judged at (as_of)",
+        "treatments[0].ended: is after the date the case is judged at (as_of)",
+        "assessment.date: is after the date the case is judged at (as_of)",
     ]
 
 
@@ -280,39 +285,49 @@ def test_several_field_problems_are_all_reported() -> None:
             "assessment.marrow_blasts_percent",
         ]
     )
-    assert "treatments[0].ended: before started" in problems
-    assert "agee: unknown field" in problems
-    assert "markers.CD21: unknown field" in problems
+    assert "treatments[0].ended: the end date is before the start date" in problems
+    assert "agee: unknown field; did you mean 'age'?" in problems
+    assert "markers.CD21: unknown field; did you mean 'CD22'?" in problems
 
 
 def test_dates_after_as_of_are_reported_alongside_other_problems() -> None:
     # A misspelt field must not hide that the diagnosis is dated after as_of: the
     # contract wants one entry per problem, and the error tree says "every problem".
     problems = problems_of(case(agee=40, diagnosed="2027-01-01"))
-    assert "agee: unknown field" in problems
-    assert "diagnosed: after as_of" in problems
+    assert "agee: unknown field; did you mean 'age'?" in problems
+    assert "diagnosed: is after the date the case is judged at (as_of)" in problems
 
 
 # --- documents ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data", [[1, 2], "age: 40", None, 40])
+@pytest.mark.parametrize("data", [[1, 2], "age: 40", 40])
 def test_non_mapping_document(data: Any) -> None:
     assert problems_of(data) == ["case: must be a mapping of fields (a YAML or JSON object)"]
 
 
+def test_an_empty_document_says_it_is_empty() -> None:
+    assert problems_of(None) == ["case: empty; a case needs at least its age and disease"]
+
+
 @pytest.mark.parametrize(
-    ("content", "what"), [("- age: 40\n- disease: HCL\n", "a list"), ("", "an empty file")]
+    ("content", "expected"),
+    [
+        ("- age: 40\n- disease: HCL\n",
+         "case: must be a mapping of fields (a YAML or JSON object)"),
+        ("", "{path}: empty; a case needs at least its age and disease"),
+        ("  \n\n", "{path}: empty; a case needs at least its age and disease"),
+        ("# only a comment\n", "case: empty; a case needs at least its age and disease"),
+    ],
 )
 def test_a_file_that_holds_no_mapping_is_not_a_case(
-    tmp_path: Path, content: str, what: str
+    tmp_path: Path, content: str, expected: str
 ) -> None:
     path = tmp_path / "case.yaml"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(CaseError) as info:
         read_case(str(path))
-    expected = ["case: must be a mapping of fields (a YAML or JSON object)"]
-    assert info.value.problems == expected, what
+    assert info.value.problems == [expected.format(path=path)]
 
 
 def test_yaml_syntax_error_says_where(tmp_path: Path) -> None:
@@ -473,8 +488,8 @@ def test_treatment_or_assessment_before_diagnosis_is_refused() -> None:
     with pytest.raises(CaseError) as caught:
         parse_case(data)
     assert caught.value.problems == [
-        "treatments[0].started: before diagnosed",
-        "assessment.date: before diagnosed",
+        "treatments[0].started: is before the date of diagnosis",
+        "assessment.date: is before the date of diagnosis",
     ]
 
 
@@ -502,3 +517,57 @@ def test_the_edges_of_that_calendar_assess() -> None:
             "assessment": {"date": last, "blood_counts_normal": False},
         })
         assert assess(case).status.state == "relapsed"
+
+
+# --- first contact ---------------------------------------------------------------------
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_whole() -> None:
+    assert parse_case(case(age=13.0)).age == 13
+    assert parse_case(case(relapses=2.0)).relapses == 2
+    assert problems_of(case(age=13.5)) == ["age: must be a whole number (got 13.5)"]
+    assert problems_of(case(age=True))[0].startswith("age: must be a whole number")
+
+
+def test_an_impossible_date_written_without_quotes_names_its_field_and_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text("age: 40\ndisease: B-ALL\ntreatments:\n  - drugs: [Blincyto]\n"
+                    "    started: 2024-02-30\n", encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        read_case(str(path))
+    assert info.value.problems == [
+        f"treatments[0].started: is not a real date (got '2024-02-30') (line 5 of {path})"
+    ]
+
+
+def test_an_unknown_key_suggests_the_nearest_known_one() -> None:
+    assert problems_of(case(philadelphai="positive")) == [
+        "philadelphai: unknown field; did you mean 'philadelphia'?"]
+    assert problems_of(case(treatments=[{"respnse": "no-response"}])) == [
+        "treatments[0].respnse: unknown field; did you mean 'response'?"]
+    assert problems_of(case(zzz=1)) == ["zzz: unknown field"]  # nothing close: no guess
+
+
+def test_yaml_aliases_are_refused_in_a_case(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text("base: &b [bone-pain]\nage: 40\ndisease: B-ALL\nsymptoms: *b\n",
+                    encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        read_case(str(path))
+    (problem,) = info.value.problems
+    assert "anchors and aliases" in problem
+    assert "(line 4)" in problem
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("id", "x" * 201, "id: at most 200 characters"),
+    ("symptoms", ["fever"] * 51, "symptoms: at most 50 entries"),
+    ("treatments", [{}] * 201, "treatments: at most 200 entries"),
+])
+def test_lists_and_texts_have_bounds_no_real_case_reaches(
+    field: str, value: Any, words: str
+) -> None:
+    assert problems_of(case(**{field: value})) == [words]
+    assert parse_case(case(**{field: value[:-1]}))  # one fewer is fine

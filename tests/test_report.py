@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
 from rich.console import Console
 
-from secondline import assess, parse_case, read_case
+from secondline import _report as report_module
+from secondline import assess, load_knowledge, parse_case, read_case
 from secondline._report import render
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _render(path: str) -> str:
@@ -71,3 +80,40 @@ def test_a_caution_carries_its_own_citation_into_the_output() -> None:
     assert {c.source for c in caution.sources} == {"ccs-all-rr", "lc-all-rr"}
     assert caution.text in result.warnings
     assert {"ccs-all-rr", "lc-all-rr"} <= {s.id for s in result.sources}
+
+
+#: words of three letters or more, as a reader sees them
+_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _vocabulary(result: Any) -> set[str]:
+    """Every word the report could print whole: from the assessment and the report's own
+    labels (a fragment of a split word, such as 'chemothera', is in neither)."""
+    source = Path(report_module.__file__).read_text(encoding="utf-8")
+    knowledge = load_knowledge()
+    names = [n for d in knowledge.drugs.drugs for n in (d.name, *d.brands, *d.also_called)]
+    return set(_WORD.findall(result.model_dump_json() + source + " ".join(names)))
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_the_report_reads_whole_words_at_80_columns(example: Path) -> None:
+    result = assess(read_case(str(example)))
+    console = Console(width=80, record=True, file=io.StringIO())
+    render(result, console)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    known = _vocabulary(result) | {result.status.state.upper()}
+    # an address is printed whole on its own line; a terminal wraps it where it must
+    text = [line for line in lines if "://" not in line and " " in line.strip(" │")]
+    split = {word for line in text for word in _WORD.findall(line) if word not in known}
+    assert not split, f"words split across lines: {sorted(split)}"
+
+
+def test_wrapped_bullets_keep_their_indent() -> None:
+    console = Console(width=40, record=True, file=io.StringIO())
+    console.print(report_module._items(["one two three four five six seven eight nine ten "
+                                        "eleven twelve thirteen fourteen"]))
+    lines = console.export_text().splitlines()
+    assert len(lines) > 1
+    assert lines[0].startswith("  • one")
+    assert all(line.startswith("    ") and not line.startswith("     ") for line in lines[1:])

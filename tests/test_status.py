@@ -519,3 +519,21 @@ def test_reinduction_after_a_relapse_marked_by_a_treatment_that_did_not_bring_re
     result = assess(parse_case({"age": 40, "disease": "B-ALL", "as_of": AS_OF, **case}))
     factor = next(p for p in result.prognostic_factors if p.id == "reinduction-response")
     assert "episode 2" in factor.note
+
+
+def test_grouping_overlapping_treatments_stays_fast_however_many_overlap() -> None:
+    # every treatment overlaps the next: one episode of them all (the case model allows
+    # 200; the grouping itself must not grow faster than n log n: 50,000 stay quick, where
+    # copying the group at each step took about 7 seconds)
+    import time
+
+    from secondline._case import Treatment
+    from secondline._history import episodes
+
+    many = [Treatment(started=f"2020-01-{1 + i % 28:02d}", ended="2026-01-01")
+            for i in range(50_000)]
+    start = time.perf_counter()
+    grouped = episodes(many)
+    assert time.perf_counter() - start < 2.0
+    assert len(grouped) == 1
+    assert len(grouped[0].treatments) == 50_000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +22,29 @@ Line = Literal["first-line", "later-line"]
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+_O = TypeVar("_O", bound=_Out)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def built(model: type[_O], /, **fields: Any) -> _O:
+    """An output model from values the engine has already made to fit its fields.
+
+    This is ``model_construct``: no validation, because every value comes from a valid
+    case and a checked knowledge base. pydantic's own ``model_construct`` walks every
+    field in Python to fill in defaults (these models have none), which costs more than
+    validating; an assessment builds some thirty of these. Every field must be given, with
+    the declared type (a list, not a tuple): ``tests/test_startup.py`` validates built
+    assessments strictly, field by field, and compares them and their JSON.
+    """
+    obj = _new(model)
+    _set(obj, "__dict__", fields)
+    _set(obj, "__pydantic_fields_set__", set(fields))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
 
 
 class RemissionOut(_Out):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -40,11 +41,34 @@ ExtramedullarySite = Literal["cns", "testes", "bone", "skin", "lymph-nodes", "ot
 Donor = Literal["sibling", "matched-unrelated", "cord-blood", "none", "unknown"]
 MrdMethod = Literal["flow-cytometry", "pcr"]
 Region = Literal["UK", "CA"]
+
+
+def _whole(value: object) -> object:
+    """13.0 is the whole number 13 however it is written; 13.5 is not whole."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
 # Strict: YAML's `yes` must not become age 1, nor `true` a blast count of 1 %.
-Whole = Annotated[int, Strict()]
+Whole = Annotated[int, BeforeValidator(_whole), Strict()]
 Number = Annotated[float, Strict()]
 YesNo = Annotated[bool, Strict()]
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# Bounds on what one case may hold. None is a clinical limit: each is far above what a
+# real history reaches (a first treatment is a handful of phases, each relapse adds a few
+# courses; a regimen names a dozen drugs), and together they bound the work one request
+# can cause, whatever it sends.
+#: treatments in the history
+MAX_TREATMENTS = 200
+#: drug names in one treatment
+MAX_DRUGS = 30
+#: symptoms recorded
+MAX_SYMPTOMS = 50
+#: characters in a reference, a drug name or a symptom
+MAX_TEXT = 200
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
 
 def _iso_day(value: object) -> object:
@@ -85,8 +109,8 @@ class Markers(_Strict):
 class Treatment(_Strict):
     """One earlier treatment, as the team records it."""
 
-    drugs: list[str] = Field(
-        default_factory=list,
+    drugs: list[Text] = Field(
+        default_factory=list, max_length=MAX_DRUGS,
         description="drug, brand or regimen names, any case (Blincyto = blinatumomab); "
         "empty for a transplant or radiotherapy",
     )
@@ -109,7 +133,7 @@ class Assessment(_Strict):
     marrow_blasts_percent: Number | None = Field(default=None, ge=0, le=100)
     blood_counts_normal: YesNo | None = None
     extramedullary: list[ExtramedullarySite] | None = Field(
-        default=None,
+        default=None, max_length=len(get_args(ExtramedullarySite)),
         description="sites where leukaemia is found outside the marrow; [] = none found, "
         "absent = not assessed",
     )
@@ -131,7 +155,7 @@ class Case(_Strict):
 
     # Declared first so that the date checks below can see it.
     as_of: Day | None = Field(None, description="the date the case is judged at; today")
-    id: str | None = Field(None, description="the case's own reference (MDT list number)")
+    id: Text | None = Field(None, description="the case's own reference (MDT list number)")
     age: Whole = Field(ge=0, le=120, description="age in years today")
     disease: Disease
     diagnosed: Day | None = Field(None, description="date of first diagnosis")
@@ -141,18 +165,22 @@ class Case(_Strict):
         None, description="the team's view of general health and fitness; null = not judged"
     )
     treatments: list[Treatment] = Field(
-        default_factory=list, description="earlier treatments, in any order"
+        default_factory=list, max_length=MAX_TREATMENTS,
+        description="earlier treatments, in any order",
     )
     assessment: Assessment | None = Field(None, description="the latest disease assessment")
     relapses: Whole | None = Field(
         default=None, ge=0, description="relapses so far, this one included"
     )
     relapse_sites: list[RelapseSite] | None = Field(
-        None, description="where the disease has come back; absent = not recorded"
+        None, max_length=len(get_args(RelapseSite)),
+        description="where the disease has come back; absent = not recorded",
     )
     previous_transplant: YesNo | None = None
     donor: Donor = Field("unknown", description="stem cell donor found so far")
-    symptoms: list[str] = Field(default_factory=list, description="e.g. bone-pain, fever")
+    symptoms: list[Text] = Field(
+        default_factory=list, max_length=MAX_SYMPTOMS, description="e.g. bone-pain, fever"
+    )
     wishes: Wishes = Field(default_factory=Wishes)
     region: Region | None = Field(None, description="where care is given")
 

@@ -1,10 +1,11 @@
-"""The pieces every knowledge check shares: the list of problems, reading a file into its
-model, and checking citations against the registry of sources."""
+"""The pieces every knowledge check shares: the list of problems, reading the files and
+each into its model, and checking citations against the registry of sources."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,16 +30,60 @@ class Problems:
         self.lines.append(f"{where}: {message}")
 
 
-def read(path: Path, model: type[_M], problems: Problems) -> _M | None:
-    """A knowledge file validated as ``model``, or None with its problems noted."""
+#: the files of a knowledge base besides ``options/*.yaml``, in the order they are checked
+KNOWLEDGE_FILES = (
+    "sources.yaml", "drugs.yaml", "symptoms.yaml", "settings.yaml", "definitions.yaml",
+    "rules.yaml", "leaflet.yaml",
+)
+
+
+@dataclass(frozen=True)
+class Files:
+    """Every file of a knowledge base, read once.
+
+    The knowledge cache is keyed by a hash of these bytes and the knowledge is parsed from
+    the same bytes, so a file changed between the two can never be cached under the key
+    of its earlier content.
+    """
+
+    root: Path
+    #: name from the root (``options/x.yaml``) -> its bytes; None if it could not be read
+    data: dict[str, bytes | None]
+
+    @classmethod
+    def read(cls, root: Path) -> Files:
+        names = [*KNOWLEDGE_FILES,
+                 *(f"options/{p.name}" for p in sorted((root / "options").glob("*.yaml")))]
+        data: dict[str, bytes | None] = {}
+        for name in names:
+            try:
+                data[name] = (root / name).read_bytes()
+            except OSError:
+                data[name] = None  # read again by ``read``, which reports why it cannot be
+        return cls(root, data)
+
+    @property
+    def options(self) -> list[str]:
+        return [name for name in self.data if name.startswith("options/")]
+
+
+def read(
+    path: Path, model: type[_M], problems: Problems, data: bytes | None = None
+) -> _M | None:
+    """A knowledge file (from ``data``, its bytes, when already read) validated as
+    ``model``, or None with its problems noted."""
     where = f"options/{path.name}" if path.parent.name == "options" else path.name
     try:
-        data = _yaml.load(path.read_text(encoding="utf-8"))
+        if data is None:
+            text = path.read_text(encoding="utf-8")
+        else:  # as read_text would: line ends made \n
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        loaded = _yaml.load(text)
     except (OSError, yaml.YAMLError) as exc:
         problems.add(where, f"cannot be read: {exc}")
         return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(loaded)
     except ValidationError as exc:
         for error in exc.errors():
             loc = ".".join(str(part) for part in error["loc"])

@@ -3,13 +3,17 @@
 Each rule is checked against the fact registry and the sources, and its condition trees
 are compiled once to closures. Problems are noted, named by file and rule, never raised
 one at a time.
+
+Then, once per knowledge base and not for every case, what the engine asks of it for each
+disease (``prepared``): the options the disease lists, the rules that can hold for it,
+and everyone's citations for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from secondline._checks import PLACEHOLDER, Problems, check_citations
 from secondline._conditions import (
@@ -38,6 +42,9 @@ from secondline._schema import (
     Source,
 )
 
+if TYPE_CHECKING:
+    pass
+
 #: the words each knowledge vocabulary knows: drug ids, symptom ids
 Vocabularies = Mapping[str, set[str]]
 #: the names a gap or caution text may fill in besides facts: ``{settings.<name>}``
@@ -61,6 +68,13 @@ class CompiledOption:
     facts: frozenset[str]
     #: facts worth asking for while it is suggested, each with its condition
     needs: tuple[tuple[str, TruthOnly | None], ...]
+    #: worked out once here rather than for every case: the drug ids and the treatment
+    #: kinds ``same_treatment`` names, and the facts that each of ``holds`` and the
+    #: allowance test (noted as missing when they are not known)
+    same_drugs: frozenset[str] = frozenset()
+    same_kinds: frozenset[str] = frozenset()
+    hold_facts: tuple[frozenset[str], ...] = ()
+    allowed_facts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,8 @@ class CompiledHolds:
 
     rules: SharedHolds
     not_fit: TruthOnly | None
+    #: the facts the not-fit condition tests
+    not_fit_facts: frozenset[str] = frozenset()
 
 
 def _sound(where: str, cond: Condition, vocab: Vocabularies, problems: Problems) -> bool:
@@ -161,7 +177,8 @@ def compile_holds(
     where = f"rules.yaml holds [{not_fit.id}]"
     check_citations(where, not_fit.sources, sources, problems)
     check_rule_cases(where, not_fit.cases, problems)
-    return CompiledHolds(holds, check_truth(where, not_fit.when, vocab, problems))
+    return CompiledHolds(holds, check_truth(where, not_fit.when, vocab, problems),
+                         frozenset(facts_used(not_fit.when)))
 
 
 def _notes(
@@ -262,7 +279,12 @@ def compile_option(
     for cond in [option.trial_only_when, *(e.when for e in option.not_when)]:
         if cond is not None:
             used |= facts_used(cond)
+    same = option.same_treatment
     return CompiledOption(
         option, suggest, trial, tuple(exclusions), tuple(holds), notes, failed_notes,
         allowed, frozenset(used), tuple(needs),
+        same_drugs=frozenset(same.drugs if same else ()),
+        same_kinds=frozenset(same.kinds if same else ()),
+        hold_facts=tuple(frozenset(facts_used(hold.when)) for _, hold in holds),
+        allowed_facts=frozenset(facts_used(allowance.when) if allowance else ()),
     )

@@ -186,6 +186,28 @@ def compile_truth(cond: Condition) -> TruthOnly:
     return combine
 
 
+def truth_given(cond: Condition, known: Mapping[str, FactValue]) -> Truth:
+    """What a tree says when only the facts in ``known`` are known, whatever the others
+    turn out to be: None where they could still decide it.
+
+    Three-valued logic is monotone: learning an unknown fact can turn None into True or
+    False, never change True or False. So a rule that is False here can never hold for a
+    case with these facts (the engine skips rules that cannot hold for a disease). A
+    ``known`` test of a fact outside ``known`` counts as unknown, because it depends on
+    whether the case gives that fact.
+    """
+    if isinstance(cond, Leaf):
+        return compile_truth(cond)(known) if cond.fact in known else None
+    if isinstance(cond, Not):
+        truth = truth_given(cond.not_, known)
+        return None if truth is None else not truth
+    parts = [truth_given(c, known) for c in (cond.all if isinstance(cond, All) else cond.any)]
+    decisive = not isinstance(cond, All)
+    if decisive in parts:
+        return decisive
+    return None if None in parts else not decisive
+
+
 def _relabel(inner: Compiled, reason: str | None, unmet: str | None) -> Compiled:
     def run(facts: Mapping[str, FactValue]) -> tuple[Truth, tuple[str, ...]]:
         truth, why = inner(facts)

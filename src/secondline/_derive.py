@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from secondline._case import Case
+from secondline._case import Case, Treatment
 from secondline._dates import months_between, whole_years_between
 from secondline._facts import FactValue
 from secondline._history import Course, after_latest_relapse, best_response, courses
 from secondline._knowledge import Knowledge, symptom_key
 from secondline._status import Status
+
+
+class Given(NamedTuple):
+    """An earlier treatment placed in the history, with what its names mean to the
+    knowledge. Worked out once per case, so that each option's holds compare sets
+    instead of looking every name up again."""
+
+    course: Course
+    #: canonical drug ids of its names, and its kinds (its type and its drugs' kinds)
+    drugs: frozenset[str]
+    kinds: frozenset[str]
+
+
+class Group(NamedTuple):
+    """Earlier treatments the holds judge together (those of one dated episode, or one
+    undated treatment), with the drug ids and kinds of them all."""
+
+    members: tuple[Given, ...]
+    drugs: frozenset[str]
+    kinds: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +46,13 @@ class Derived:
     courses: list[Course]
     #: drug ids and kinds of earlier treatments whose response is not recorded
     unrecorded: frozenset[str] = frozenset()
+    #: the courses with their drug ids and kinds, grouped as the holds judge them
+    groups: tuple[Group, ...] = ()
+    #: the drug ids and kinds of every earlier treatment
+    given_drugs: frozenset[str] = frozenset()
+    given_kinds: frozenset[str] = frozenset()
+    #: each treatment's drug ids (by ``id()`` of the treatment), in the order named
+    drug_ids: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[Course]:
@@ -32,19 +61,6 @@ class Derived:
 
 def _known(value: str) -> str | None:
     return None if value == "unknown" else value
-
-
-def resolve_drugs(knowledge: Knowledge, names: list[str]) -> tuple[frozenset[str], list[str]]:
-    """Canonical drug ids for names as written, and the names the knowledge does not know."""
-    ids: set[str] = set()
-    unknown: list[str] = []
-    for name in names:
-        found = knowledge.canonical_drugs(name)
-        if found:
-            ids.update(found)
-        else:
-            unknown.append(name)
-    return frozenset(ids), unknown
 
 
 def resolve_symptoms(knowledge: Knowledge, names: list[str]) -> tuple[frozenset[str], list[str]]:
@@ -60,33 +76,68 @@ def resolve_symptoms(knowledge: Knowledge, names: list[str]) -> tuple[frozenset[
     return frozenset(ids), unknown
 
 
-def treatment_kinds(knowledge: Knowledge, course: Course) -> frozenset[str]:
+def _kinds(knowledge: Knowledge, treatment: Treatment, ids: Iterable[str]) -> frozenset[str]:
     """The kinds a treatment is: its recorded type, and the kinds of its drugs."""
     drugs = knowledge.drug_by_id
-    kinds = {course.treatment.type}
-    for name in course.treatment.drugs:
-        kinds.update(k for i in knowledge.canonical_drugs(name) if (k := drugs[i].kind))
-    return frozenset(kinds)
+    return frozenset((treatment.type, *(k for i in ids if (k := drugs[i].kind))))
+
+
+def _groups(given: list[Given]) -> tuple[Group, ...]:
+    """The treatments of one dated episode together; each undated one on its own.
+
+    ``courses`` lists the dated treatments first, episode by episode, then the undated
+    ones (episode 0).
+    """
+    runs: list[list[Given]] = []
+    for g in given:
+        if g.course.episode and runs and runs[-1][0].course.episode == g.course.episode:
+            runs[-1].append(g)
+        else:
+            runs.append([g])
+    groups = []
+    for run in runs:
+        if len(run) == 1:
+            groups.append(Group((run[0],), run[0].drugs, run[0].kinds))
+        else:
+            groups.append(Group(tuple(run), frozenset(i for g in run for i in g.drugs),
+                                frozenset(k for g in run for k in g.kinds)))
+    return tuple(groups)
 
 
 def derive(case: Case, status: Status, knowledge: Knowledge) -> Derived:
     """The fact values for one case, with what was not recognised and what failed."""
-    all_names = [name for t in case.treatments for name in t.drugs]
-    received, unknown = resolve_drugs(knowledge, all_names)
+    # each treatment's names are looked up once; every fact and hold below reuses them
+    drug_ids: dict[int, tuple[str, ...]] = {}
+    kinds: dict[int, frozenset[str]] = {}
+    unknown: list[str] = []
+    for t in case.treatments:
+        ids: list[str] = []
+        for name in t.drugs:
+            found = knowledge.canonical_drugs(name)
+            if found:
+                ids.extend(found)
+            else:
+                unknown.append(name)
+        drug_ids[id(t)] = tuple(dict.fromkeys(ids))
+        kinds[id(t)] = _kinds(knowledge, t, ids)
+    received = frozenset(i for ids in drug_ids.values() for i in ids)
     symptoms, unknown_symptoms = resolve_symptoms(knowledge, case.symptoms)
     history = list(status.history)
-    last_names = [name for t in history[-1].treatments for name in t.drugs] if history else []
-    last_drugs: frozenset[str] | None = resolve_drugs(knowledge, last_names)[0]
+    last_drugs: frozenset[str] | None = frozenset(
+        i for t in history[-1].treatments for i in drug_ids[id(t)]
+    ) if history else frozenset()
     if not history and case.treatments:
         last_drugs = None  # treatments without dates cannot say which came last
     following = after_latest_relapse(history, status.state)
     undated = [t for t in case.treatments if t.started is None and t.ended is None]
-    given = courses(history, undated, status.relapse_date)
-    failed = [c for c in given if c.failed]
-    failed_drugs = frozenset(
-        i for f in failed for name in f.treatment.drugs for i in knowledge.canonical_drugs(name)
-    )
-    failed_kinds = frozenset(k for f in failed for k in treatment_kinds(knowledge, f))
+    placed = courses(history, undated, status.relapse_date)
+    given = [
+        Given(c, frozenset(drug_ids[id(c.treatment)]), kinds[id(c.treatment)]) for c in placed
+    ]
+    given_kinds = frozenset(k for g in given for k in g.kinds)
+    failed = [g for g in given if g.course.failed]
+    failed_drugs = frozenset(i for g in failed for i in g.drugs)
+    failed_kinds = frozenset(k for g in failed for k in g.kinds)
     drugs = knowledge.drug_by_id
     a = case.assessment
     extramedullary = None if a is None or a.extramedullary is None else frozenset(a.extramedullary)
@@ -136,7 +187,7 @@ def derive(case: Case, status: Status, knowledge: Knowledge) -> Derived:
         "drugs_received": received,
         "last_treatment_drugs": last_drugs,
         "targets_received": frozenset(t for i in received for t in drugs[i].targets),
-        "kinds_received": frozenset(k for c in given for k in treatment_kinds(knowledge, c)),
+        "kinds_received": given_kinds,
         "unrecognised_drugs_given": bool(unknown),
         "failed_drugs": failed_drugs,
         "failed_kinds": failed_kinds,
@@ -157,6 +208,7 @@ def derive(case: Case, status: Status, knowledge: Knowledge) -> Derived:
         word
         for t in case.treatments
         if t.response == "unknown"
-        for word in (t.type, *(i for n in t.drugs for i in knowledge.canonical_drugs(n)))
+        for word in (t.type, *drug_ids[id(t)])
     )
-    return Derived(facts, unknown, unknown_symptoms, given, unrecorded)
+    return Derived(facts, unknown, unknown_symptoms, placed, unrecorded, _groups(given),
+                   received, given_kinds, drug_ids)

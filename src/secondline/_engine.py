@@ -2,6 +2,12 @@
 
 The engine knows no medicine: it derives facts, runs the compiled knowledge over them
 and gathers what each rule says, with the sources the rule cites.
+
+It is on the hot path of every interface, so what depends on the knowledge alone (the
+options a disease lists, the rules that can hold for it, citations per disease, texts
+with their spacing tidied) is worked out once per knowledge base (``prepared``), and the
+output models are built without validating again what is valid by construction
+(``built``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ from typing import Literal
 from secondline._assessment import (
     DISCLAIMER,
     Assessment,
-    DrugOut,
     Line,
     MissingOut,
     NotSuggestedOut,
@@ -24,45 +29,20 @@ from secondline._assessment import (
     SourceOut,
     StatusOut,
     TreatmentOut,
+    built,
 )
 from secondline._case import Case
 from secondline._checks import PLACEHOLDER
-from secondline._compile import SETTINGS_PREFIX, CompiledOption
+from secondline._compile import SETTINGS_PREFIX
 from secondline._conditions import TruthOnly
 from secondline._derive import Derived, derive
 from secondline._facts import FACTS, FactValue, format_value
 from secondline._holds import holds_for
 from secondline._knowledge import Knowledge, load_knowledge
-from secondline._schema import Citation, Gap, GlobalExclusion, Option
-from secondline._sources import judged_sources
+from secondline._prepare import ForDisease, Listed, RuleFor, dedupe, prepared
+from secondline._schema import Citation, Gap, Option
+from secondline._sources import judged_sources, review_warning
 from secondline._status import Status, assess_status
-
-
-def _dedupe(cites: Iterable[Citation]) -> list[Citation]:
-    """Each (source, section) once, in first-cited order."""
-    seen: dict[tuple[str, str], Citation] = {}
-    for c in cites:
-        seen.setdefault((c.source, c.section), c)
-    return list(seen.values())
-
-
-# (id of a knowledge-owned citation list, disease) -> (that list, its citations for the disease)
-_CITED: dict[tuple[int, str], tuple[list[Citation], list[Citation]]] = {}
-
-
-def _own_sources(cites: list[Citation], disease: str) -> list[Citation]:
-    """The citations of a knowledge list that belong to this disease, each once.
-
-    Knowledge lists live as long as the loaded knowledge, so the answer is kept; the
-    stored list is compared by identity so a reused id can never return stale answers.
-    """
-    key = (id(cites), disease)
-    hit = _CITED.get(key)
-    if hit is None or hit[0] is not cites:
-        hit = _CITED[key] = (
-            cites, _dedupe(c for c in cites if c.diseases is None or disease in c.diseases)
-        )
-    return list(hit[1])
 
 
 def _holds(when: TruthOnly | None, facts: Mapping[str, FactValue]) -> bool:
@@ -71,20 +51,20 @@ def _holds(when: TruthOnly | None, facts: Mapping[str, FactValue]) -> bool:
 
 
 def _rule_texts(
-    rules: Iterable[tuple[TruthOnly | None, Gap]], facts: Mapping[str, FactValue],
-    disease: str, knowledge: Knowledge,
+    rules: Iterable[RuleFor[Gap]], facts: Mapping[str, FactValue], knowledge: Knowledge
 ) -> list[RuleTextOut]:
     """The gaps (or cautions) that hold for this case, with their own citations."""
     return [
-        RuleTextOut(id=rule.id, text=_fill(" ".join(rule.text.split()), facts, knowledge),
-                    sources=_own_sources(rule.sources, disease))
-        for when, rule in rules
+        built(RuleTextOut, id=rule.id, text=_fill(text, facts, knowledge), sources=list(cites))
+        for when, rule, text, cites in rules
         if _holds(when, facts)
     ]
 
 
 def _fill(text: str, facts: Mapping[str, FactValue], knowledge: Knowledge) -> str:
     """Put fact values (and secondline's own settings), in words, where a text names them."""
+    if "{" not in text:  # most texts name nothing
+        return text
 
     def value(name: str) -> str:
         if name.startswith(SETTINGS_PREFIX):
@@ -103,6 +83,7 @@ _LABELS_BY_FIELD = {
     field: " / ".join(sorted({s.label for s in FACTS.values() if s.field == field}))
     for field in {s.field for s in FACTS.values()}
 }
+_FIELD_OF = {name: spec.field for name, spec in FACTS.items()}
 
 
 class _Missing:
@@ -115,7 +96,10 @@ class _Missing:
     def note(self, option_id: str, facts: Iterable[str], deciding: bool) -> None:
         target = self.deciding if deciding else self.shaping
         for name in facts:
-            target.setdefault(FACTS[name].field, set()).add(option_id)
+            target.setdefault(_FIELD_OF[name], set()).add(option_id)
+
+    def note_shaping(self, option_id: str, facts: Iterable[str]) -> None:
+        self.note(option_id, facts, deciding=False)
 
     def out(self) -> list[MissingOut]:
         fields = sorted(set(self.deciding) | set(self.shaping))
@@ -130,7 +114,7 @@ class _Missing:
                 else f"Not known: {what}. It changes the reasons or details given for these "
                 "options."
             )
-            result.append(MissingOut(field=name, affects=affects, why=why))
+            result.append(built(MissingOut, field=name, affects=affects, why=why))
         return result
 
 
@@ -141,38 +125,32 @@ def _not_suggested(
     sources: list[Citation],
     held_by: list[str] | None = None,
 ) -> NotSuggestedOut:
-    return NotSuggestedOut(
-        id=option.id, name=option.name, outcome=outcome, reasons=reasons, sources=sources,
-        held_by=held_by or [],
+    return built(
+        NotSuggestedOut, id=option.id, name=option.name, outcome=outcome, reasons=reasons,
+        sources=sources, held_by=held_by or [],
     )
 
 
 def _evaluate_option(
-    compiled: CompiledOption,
+    plan: Listed,
     derived: Derived,
+    disease: str,
     knowledge: Knowledge,
     line: Line,
     missing: _Missing,
-    shared: list[GlobalExclusion],
-) -> OptionOut | NotSuggestedOut | None:
-    option, facts = compiled.option, derived.facts
-    disease = str(facts["disease"])
-    in_scope = disease in option.diseases
-    if not in_scope and disease not in option.explain_for:
-        return None
+    shared: tuple[str, tuple[Citation, ...]] | None,
+) -> OptionOut | NotSuggestedOut:
+    compiled, facts = plan.compiled, derived.facts
+    option = compiled.option
     # Shared exclusions first: a person's own decision is the first reason to give.
-    for rule in shared if in_scope else ():
-        if rule.anti_leukaemia == option.anti_leukaemia:
-            return _not_suggested(option, "excluded", [rule.reason],
-                                  _own_sources(rule.sources, disease))
-    for when, exclusion in compiled.exclusions:
+    if shared is not None and plan.in_scope:
+        return _not_suggested(option, "excluded", [shared[0]], list(shared[1]))
+    for when, exclusion, excluded_by in plan.exclusions:
         if when(facts) is True:
-            return _not_suggested(option, "excluded", [exclusion.reason],
-                                  _own_sources(exclusion.sources, disease))
-    if not in_scope:
+            return _not_suggested(option, "excluded", [exclusion.reason], list(excluded_by))
+    if not plan.in_scope:
         reason = f"The sources describe it for {', '.join(option.diseases)} only."
-        return _not_suggested(option, "not-indicated", [reason],
-                              _own_sources(option.sources, disease))
+        return _not_suggested(option, "not-indicated", [reason], list(plan.sources))
 
     truth, why = compiled.suggest(facts)
     availability = option.availability
@@ -182,59 +160,61 @@ def _evaluate_option(
             truth, why, availability = trial_truth, trial_why, "clinical-trial"
     if truth is False:
         return _not_suggested(option, "not-indicated", list(dict.fromkeys(why)),
-                              _own_sources(option.sources, disease))
+                              list(plan.sources))
     if truth is None:
         unknown = [name for name in compiled.facts if facts.get(name) is None]
         missing.note(option.id, unknown, deciding=True)
         return _not_suggested(option, "undecided",
                               [f"Cannot be decided yet. {reason}" for reason in why],
-                              _own_sources(option.sources, disease))
-    verdict = holds_for(compiled, facts, derived, knowledge,
-                        lambda oid, names: missing.note(oid, names, deciding=False))
-    if verdict.held:
-        held = verdict.held
-        cites = [c for h in held for c in h.sources if c.diseases is None or disease in c.diseases]
-        return _not_suggested(
-            option, "undecided", list(dict.fromkeys(r for h in held for r in h.reasons)),
-            _dedupe([*cites, *_own_sources(option.sources, disease)]), [h.rule for h in held],
-        )
+                              list(plan.sources))
+    notes: list[tuple[str, tuple[Citation, ...]]] = []
+    if plan.may_hold:
+        verdict = holds_for(compiled, facts, derived, knowledge, missing.note_shaping)
+        if verdict.held:
+            held = verdict.held
+            held_cites = [c for h in held for c in h.sources
+                          if c.diseases is None or disease in c.diseases]
+            return _not_suggested(
+                option, "undecided", list(dict.fromkeys(r for h in held for r in h.reasons)),
+                dedupe([*held_cites, *plan.sources]), [h.rule for h in held],
+            )
+        notes = verdict.notes
     wanted = [
         name for name, when in compiled.needs
         if facts.get(name) is None and _holds(when, facts)
     ]
-    missing.note(option.id, wanted, deciding=False)
+    if wanted:
+        missing.note(option.id, wanted, deciding=False)
     reasons = list(dict.fromkeys(why))
-    cites = _own_sources(option.sources, disease)
-    for when_note, note in compiled.notes:
+    cites = list(plan.sources)
+    for when_note, note, note_cites in plan.notes:
         if _holds(when_note, facts):
             reasons.append(_fill(note.text, facts, knowledge))
-            cites.extend(_own_sources(note.sources, disease))
-    for text, note_cites in verdict.notes:
+            cites.extend(note_cites)
+    for text, said_with in notes:
         reasons.append(text)
-        cites.extend(c for c in note_cites if c.diseases is None or disease in c.diseases)
-    drugs = knowledge.drug_by_id
-    return OptionOut(
-        id=option.id, name=option.name, category=option.category,
-        availability=availability,
-        line=line,
-        summary=option.summary, how_given=option.how_given,
-        drugs=[DrugOut(id=d, name=drugs[d].name, atc=drugs[d].atc) for d in option.drugs],
-        reasons=reasons, sources=_dedupe(cites),
+        cites.extend(c for c in said_with if c.diseases is None or disease in c.diseases)
+    return built(
+        OptionOut, id=option.id, name=option.name, category=option.category,
+        availability=availability, line=line, summary=option.summary,
+        how_given=option.how_given, drugs=list(plan.drugs), reasons=reasons,
+        # its own citations are each there once; any added need checking again
+        sources=cites if len(cites) == len(plan.sources) else dedupe(cites),
     )
 
 
-def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
-    d = knowledge.definitions
-    cites = _own_sources(d.remission.sources, case.disease)
+def _status_out(case: Case, status: Status, rules: ForDisease) -> StatusOut:
+    cites = list(rules.definitions["remission"])
     if status.state in ("relapsed", "refractory"):
-        cites += _own_sources(getattr(d, status.state), case.disease)
+        cites += rules.definitions[status.state]
     if status.mrd != "unknown":
-        cites += _own_sources(d.mrd, case.disease)
+        cites += rules.definitions["mrd"]
     r = status.remission
-    return StatusOut(
+    return built(
+        StatusOut,
         state=status.state,
-        remission=RemissionOut(
-            blood_counts_normal=r.blood_counts_normal,
+        remission=built(
+            RemissionOut, blood_counts_normal=r.blood_counts_normal,
             marrow_blasts_below_5_percent=r.marrow_blasts_below_threshold,
             no_extramedullary_disease=r.no_extramedullary_disease,
             in_remission=r.in_remission,
@@ -251,21 +231,18 @@ def _status_out(case: Case, status: Status, knowledge: Knowledge) -> StatusOut:
         relapses=case.relapses,
         relapse_sites=list(case.relapse_sites or []),
         reasons=list(status.reasons),
-        sources=_dedupe(cites),
+        sources=dedupe(cites),
     )
 
 
-def _treatments_out(
-    case: Case, status: Status, derived: Derived, knowledge: Knowledge
-) -> list[TreatmentOut]:
+def _treatments_out(case: Case, status: Status, derived: Derived) -> list[TreatmentOut]:
     history = status.history
     episode_of = {id(t): number for number, e in enumerate(history, 1) for t in e.treatments}
     failed = {id(c.treatment): c.failed for c in derived.courses}
     ordered = sorted(case.treatments, key=lambda t: (t.started or t.ended or dt.date.min))
     return [
-        TreatmentOut(
-            drugs=list(t.drugs),
-            drug_ids=list(dict.fromkeys(i for n in t.drugs for i in knowledge.canonical_drugs(n))),
+        built(
+            TreatmentOut, drugs=list(t.drugs), drug_ids=list(derived.drug_ids[id(t)]),
             type=t.type, started=t.started, ended=t.ended, response=t.response,
             episode=episode_of.get(id(t)), failed=failed.get(id(t)),
         )
@@ -288,18 +265,15 @@ def _warnings(
         "plays no part in the options or cautions."
         for name in derived.unknown_symptoms
     ]
-    warnings += [
-        f"{s.publisher}, '{s.title}', was due for review on "
-        f"{s.next_review_due}; check that what it says still holds."
-        for s in sources
-        if s.review_overdue
-    ]
+    warnings += [review_warning(s) for s in sources if s.review_overdue]
     return warnings
 
 
 def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     """Assess one valid case against the knowledge base (the packaged one by default)."""
     knowledge = knowledge or load_knowledge()
+    disease = case.disease
+    rules = prepared(knowledge, disease)
     status = assess_status(case, knowledge.definitions)
     derived = derive(case, status, knowledge)
     facts = derived.facts
@@ -307,31 +281,32 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     missing = _Missing()
     options: list[OptionOut] = []
     not_suggested: list[NotSuggestedOut] = []
-    shared = [  # the shared exclusions that hold for this case
-        rule for when, rule in knowledge.exclusions
-        if (rule.diseases is None or case.disease in rule.diseases) and _holds(when, facts)
-    ]
-    for compiled in knowledge.options:
-        result = _evaluate_option(compiled, derived, knowledge, line, missing, shared)
+    # the first shared exclusion that holds, for anti-leukaemia options and for the others
+    shared: dict[bool, tuple[str, tuple[Citation, ...]]] = {}
+    for when, rule, reason, cites in rules.exclusions:
+        if rule.anti_leukaemia not in shared and _holds(when, facts):
+            shared[rule.anti_leukaemia] = (reason, cites)
+    for plan in rules.listed:
+        result = _evaluate_option(plan, derived, disease, knowledge, line, missing,
+                                  shared.get(plan.compiled.option.anti_leukaemia))
         if isinstance(result, OptionOut):
             options.append(result)
-        elif result is not None:
+        else:
             not_suggested.append(result)
 
     prognostic = [
-        PrognosticOut(
-            id=factor.id, label=factor.label,
+        built(
+            PrognosticOut, id=factor.id, label=factor.label,
             value=format_value(FACTS[factor.fact], facts.get(factor.fact)),
-            note=_fill(" ".join(factor.note.split()), facts, knowledge),
-            sources=_own_sources(factor.sources, case.disease),
+            note=_fill(note, facts, knowledge), sources=list(cites),
         )
-        for when, factor in knowledge.prognostic
-        if case.disease in factor.diseases and _holds(when, facts)
+        for when, factor, note, cites in rules.prognostic
+        if _holds(when, facts)
     ]
-    context = _rule_texts(knowledge.context, facts, case.disease, knowledge)
-    gaps = _rule_texts(knowledge.gaps, facts, case.disease, knowledge)
-    cautions = _rule_texts(knowledge.cautions, facts, case.disease, knowledge)
-    status_out = _status_out(case, status, knowledge)
+    context = _rule_texts(rules.context, facts, knowledge)
+    gaps = _rule_texts(rules.gaps, facts, knowledge)
+    cautions = _rule_texts(rules.cautions, facts, knowledge)
+    status_out = _status_out(case, status, rules)
     cited = [c.source for o in options for c in o.sources]
     cited += [c.source for n in not_suggested for c in n.sources]
     cited += [c.source for c in status_out.sources]
@@ -339,9 +314,9 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     cited += [c.source for group in (context, gaps, cautions) for g in group for c in g.sources]
     today = case.judged_on()
     sources = judged_sources(knowledge, today, cited)
-    return Assessment(
-        case_id=case.id, disease=case.disease, as_of=today, line=line,
-        status=status_out, treatments=_treatments_out(case, status, derived, knowledge),
+    return built(
+        Assessment, case_id=case.id, disease=disease, as_of=today, line=line,
+        status=status_out, treatments=_treatments_out(case, status, derived),
         options=options, not_suggested=not_suggested,
         missing=missing.out(), prognostic_factors=prognostic, prognostic_context=context,
         gaps=gaps, cautions=cautions,

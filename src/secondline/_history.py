@@ -45,16 +45,22 @@ def episodes(treatments: list[Treatment]) -> list[Episode]:
         ),
         key=lambda span: (span[0], span[1]),
     )
-    grouped: list[tuple[dt.date, dt.date, list[Treatment]]] = []
+    # one pass over the sorted spans, each member appended once: n log n in all, however
+    # many treatments overlap
+    starts: list[dt.date] = []
+    ends: list[dt.date] = []
+    groups: list[list[Treatment]] = []
     for start, end, treatment in spans:
-        if grouped and start <= grouped[-1][1]:
-            first, last, members = grouped[-1]
-            grouped[-1] = (first, max(last, end), [*members, treatment])
+        if groups and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+            groups[-1].append(treatment)
         else:
-            grouped.append((start, end, [treatment]))
+            starts.append(start)
+            ends.append(end)
+            groups.append([treatment])
     return [
         Episode(tuple(members), start, None if end == dt.date.max else end)
-        for start, end, members in grouped
+        for start, end, members in zip(starts, ends, groups, strict=True)
     ]
 
 

@@ -17,17 +17,17 @@ which apply and fills in the episodes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import groupby
 
 from secondline._compile import CompiledOption
-from secondline._conditions import TruthOnly, facts_used
-from secondline._derive import Derived, treatment_kinds
+from secondline._conditions import TruthOnly
+from secondline._derive import Derived, Given, Group
 from secondline._facts import FactValue
 from secondline._history import Course
 from secondline._knowledge import Knowledge
-from secondline._schema import Citation, SameTreatment
+from secondline._schema import Citation
 
 #: note facts as missing for an option: (option id, fact names)
 NoteMissing = Callable[[str, Iterable[str]], None]
@@ -52,28 +52,23 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
-def _relevant(same: SameTreatment, course: Course, knowledge: Knowledge) -> bool:
-    drugs = {i for n in course.treatment.drugs for i in knowledge.canonical_drugs(n)}
-    return bool(drugs & set(same.drugs) or treatment_kinds(knowledge, course) & set(same.kinds))
+#: the same for a text of the knowledge: the same few texts, tidied once
+_said = functools.lru_cache(maxsize=1024)(_words)
 
 
-def _match(same: SameTreatment, group: list[Course], knowledge: Knowledge) -> bool | None:
+def _relevant(compiled: CompiledOption, given: Given) -> bool:
+    return bool(given.drugs & compiled.same_drugs or given.kinds & compiled.same_kinds)
+
+
+def _match(compiled: CompiledOption, group: Group) -> bool | None:
     """True: the episode gave this option; None: part of it (a regimen); False: none."""
-    if any(treatment_kinds(knowledge, c) & set(same.kinds) for c in group):
+    if group.kinds & compiled.same_kinds:
         return True
-    drugs = {i for c in group for n in c.treatment.drugs for i in knowledge.canonical_drugs(n)}
-    wanted = set(same.drugs)
-    if not drugs & wanted:
+    wanted = compiled.same_drugs
+    if not group.drugs & wanted:
         return False
-    return True if same.match == "any" or wanted <= drugs else None
-
-
-def _groups(courses: list[Course]) -> list[list[Course]]:
-    """The treatments of one dated episode together; each undated one on its own."""
-    dated = [c for c in courses if c.episode]
-    return [list(g) for _, g in groupby(dated, key=lambda c: c.episode)] + [
-        [c] for c in courses if not c.episode
-    ]
+    same = compiled.option.same_treatment
+    return True if (same and same.match == "any") or wanted <= group.drugs else None
 
 
 def _episode(courses: list[Course], how: str) -> str:
@@ -123,15 +118,17 @@ class _Earlier:
     part_failed: list[list[Course]] = field(default_factory=list)
 
 
-def _earlier(same: SameTreatment, derived: Derived, knowledge: Knowledge) -> _Earlier:
+def _earlier(compiled: CompiledOption, derived: Derived) -> _Earlier:
     found = _Earlier()
-    for group in _groups(derived.courses):
-        matched = _match(same, group, knowledge)
-        relevant = [c for c in group if _relevant(same, c, knowledge)]
+    for group in derived.groups:
+        matched = _match(compiled, group)
+        if matched is False:
+            continue
+        relevant = [g.course for g in group.members if _relevant(compiled, g)]
         failed = [c for c in relevant if c.failed]
         if matched is True:
             (found.failed if failed else found.given).append(failed or relevant)
-        elif matched is None and failed:
+        elif failed:
             found.part_failed.append(failed)
     return found
 
@@ -140,7 +137,7 @@ def _with_notes(
     text: str, compiled: CompiledOption, facts: Mapping[str, FactValue]
 ) -> tuple[tuple[str, ...], tuple[Citation, ...]]:
     notes = [n for w, n in compiled.failed_notes if w is None or w(facts) is True]
-    return (_words(text), *(_words(n.text) for n in notes)), tuple(
+    return (_words(text), *(_said(n.text) for n in notes)), tuple(
         c for n in notes for c in n.sources
     )
 
@@ -154,9 +151,11 @@ def _history_holds(
     same = option.same_treatment
     if same is None:
         return
-    if derived.unrecorded & {*same.drugs, *same.kinds}:
+    if derived.unrecorded & compiled.same_drugs or derived.unrecorded & compiled.same_kinds:
         note_missing(option.id, ["last_response"])  # a response not recorded may be a failure
-    earlier = _earlier(same, derived, knowledge)
+    if not (derived.given_kinds & compiled.same_kinds or derived.given_drugs & compiled.same_drugs):
+        return  # nothing given before was this option
+    earlier = _earlier(compiled, derived)
     if earlier.failed:
         episodes = "; ".join(_failed_words(g, knowledge) for g in earlier.failed)
         reasons, cites = _with_notes(rules.failed_treatment.text.replace("{episodes}", episodes),
@@ -194,7 +193,7 @@ def _allowed(
         return False
     truth = compiled.allowed(facts)
     if truth is None:
-        note_missing(compiled.option.id, facts_used(allowance.when))
+        note_missing(compiled.option.id, compiled.allowed_facts)
     return truth is True
 
 
@@ -211,20 +210,20 @@ def holds_for(
     as missing: knowing them could change the answer."""
     option = compiled.option
     verdict = Verdict()
-    for when, hold in compiled.holds:
+    for (when, hold), used in zip(compiled.holds, compiled.hold_facts, strict=True):
         truth = when(facts)
         if truth is True:
-            verdict.held.append(Held(hold.id, (_words(hold.reason),), tuple(hold.sources)))
+            verdict.held.append(Held(hold.id, (_said(hold.reason),), tuple(hold.sources)))
         elif truth is None:
-            note_missing(option.id, facts_used(hold.when))
+            note_missing(option.id, used)
     if option.intensive is not None:
         not_fit = knowledge.holds.rules.not_fit_for_intensive
         truth = _check(knowledge.holds.not_fit, facts)
         if truth is True:
             text = f"{not_fit.reason} {option.intensive.reason} {not_fit.closing}"
-            verdict.held.append(Held(not_fit.id, (_words(text),),
+            verdict.held.append(Held(not_fit.id, (_said(text),),
                                      (*not_fit.sources, *option.intensive.sources)))
         elif truth is None:
-            note_missing(option.id, facts_used(not_fit.when))
+            note_missing(option.id, knowledge.holds.not_fit_facts)
     _history_holds(compiled, facts, derived, knowledge, note_missing, verdict)
     return verdict

@@ -2,6 +2,10 @@
 
 Every problem found is collected, named by file and rule, and raised together as one
 ``KnowledgeError``, so an author fixes a whole batch in one pass.
+
+``load_knowledge`` takes the validated files from the compiled cache (see ``_checks``)
+when it holds exactly these bytes, and still checks and compiles them as a whole (a few
+milliseconds); only knowledge without a single problem is ever cached.
 """
 
 from __future__ import annotations
@@ -10,8 +14,16 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from secondline._checks import PLACEHOLDER, Problems, check_citations, read
+from secondline._cache import cache_key, read_cache, write_cache
+from secondline._checks import (
+    PLACEHOLDER,
+    Files,
+    Problems,
+    check_citations,
+    read,
+)
 from secondline._compile import (
     CompiledHolds,
     CompiledOption,
@@ -179,38 +191,65 @@ def _check_definitions(definitions: Definitions, sources: dict[str, Source],
                     problems)
 
 
-def _options(root: Path, sources: dict[str, Source], vocab: Vocabularies,
+class _Parsed(NamedTuple):
+    """Every knowledge file validated into its model (None where it failed), as cached."""
+
+    sources: SourcesFile | None
+    drugs: DrugsFile | None
+    symptoms: SymptomsFile | None
+    settings: SettingsFile | None
+    definitions: Definitions | None
+    rules: RulesFile | None
+    leaflet: LeafletFile | None
+    #: each option file: its name, its option, and the problems reading it
+    options: tuple[tuple[str, Option | None, tuple[str, ...]], ...]
+
+
+def _parse(files: Files, problems: Problems) -> _Parsed:
+    """Validate every file; an option file's problems are kept with it, to be reported
+    in their place among the checks of the options."""
+    root, data = files.root, files.data
+    files_read = (  # in this order, as their problems are reported
+        read(root / "sources.yaml", SourcesFile, problems, data["sources.yaml"]),
+        read(root / "drugs.yaml", DrugsFile, problems, data["drugs.yaml"]),
+        read(root / "symptoms.yaml", SymptomsFile, problems, data["symptoms.yaml"]),
+        read(root / "settings.yaml", SettingsFile, problems, data["settings.yaml"]),
+        read(root / "definitions.yaml", Definitions, problems, data["definitions.yaml"]),
+        read(root / "rules.yaml", RulesFile, problems, data["rules.yaml"]),
+        read(root / "leaflet.yaml", LeafletFile, problems, data["leaflet.yaml"]),
+    )
+    options = []
+    for name in files.options:
+        own = Problems()
+        option = read(root / name, Option, own, data[name])
+        options.append((name.removeprefix("options/"), option, tuple(own.lines)))
+    return _Parsed(*files_read, options=tuple(options))
+
+
+def _options(parsed: _Parsed, sources: dict[str, Source], vocab: Vocabularies,
              problems: Problems) -> tuple[list[CompiledOption], set[str], set[str]]:
     """The compiled options, the ids that loaded, and the ids of every option file."""
     compiled_options: list[CompiledOption] = []
     seen: dict[str, str] = {}
-    paths = sorted((root / "options").glob("*.yaml"))
-    for path in paths:
-        option = read(path, Option, problems)
+    for name, option, read_problems in parsed.options:
+        problems.lines.extend(read_problems)
         if option is None:
             continue
-        where = f"options/{path.name} [{option.id}]"
+        where = f"options/{name} [{option.id}]"
         if option.id in seen:
             problems.add(where, f"duplicate option id, also in {seen[option.id]}")
-        seen[option.id] = path.name
-        if path.stem != option.id:
+        seen[option.id] = name
+        if name.removesuffix(".yaml") != option.id:
             problems.add(where, "the file name must be the option id")
         if compiled := compile_option(option, where, sources, vocab, problems):
             compiled_options.append(compiled)
     compiled_options.sort(key=lambda c: (c.option.rank, c.option.id))
-    return compiled_options, set(seen), {path.stem for path in paths}
+    return compiled_options, set(seen), {name.removesuffix(".yaml") for name, *_ in parsed.options}
 
 
-def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[str]]:
-    """Load and check everything; return the knowledge (if usable) and every problem."""
-    problems = Problems()
-    sources_file = read(root / "sources.yaml", SourcesFile, problems)
-    drugs = read(root / "drugs.yaml", DrugsFile, problems)
-    symptoms = read(root / "symptoms.yaml", SymptomsFile, problems)
-    settings = read(root / "settings.yaml", SettingsFile, problems)
-    definitions = read(root / "definitions.yaml", Definitions, problems)
-    rules = read(root / "rules.yaml", RulesFile, problems)
-    leaflet = read(root / "leaflet.yaml", LeafletFile, problems)
+def _assemble(parsed: _Parsed, root: Path, problems: Problems) -> Knowledge | None:
+    """Check the validated files as a whole and compile them: the knowledge, if usable."""
+    sources_file, drugs, symptoms, settings, definitions, rules, leaflet, _ = parsed
     sources = _check_sources(sources_file, problems) if sources_file else {}
     drug_names = _drug_index(drugs, problems) if drugs else {}
     if drugs:
@@ -222,7 +261,7 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
         "drugs": {d.id for d in drugs.drugs} if drugs else set(),
         "symptoms": set(symptom_names.values()),
     }
-    options, option_ids, file_ids = _options(root, sources, vocab, problems)
+    options, option_ids, file_ids = _options(parsed, sources, vocab, problems)
     setting_names: Iterable[str] = type(settings).model_fields if settings else ()
     setting_names = [name for name in setting_names if name != "format"]
 
@@ -247,21 +286,85 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[
 
     if not (sources_file and drugs and symptoms and settings and definitions and rules
             and leaflet and holds):
-        return None, problems.lines
-    knowledge = Knowledge(
+        return None
+    return Knowledge(
         sources=sources, drugs=drugs, definitions=definitions, rules=rules,
         options=tuple(options), drug_names=drug_names, leaflet=leaflet, symptoms=symptoms,
         symptom_names=symptom_names, settings=settings, holds=holds,
         exclusions=exclusions, gaps=gaps, cautions=cautions, prognostic=prognostic,
         context=context, root=root,
     )
+
+
+def check_knowledge(root: Path = KNOWLEDGE_DIR) -> tuple[Knowledge | None, list[str]]:
+    """Load and check everything; return the knowledge (if usable) and every problem."""
+    problems = Problems()
+    knowledge = _assemble(_parse(Files.read(root), problems), root, problems)
     return knowledge, problems.lines
 
 
-@functools.lru_cache(maxsize=4)
-def load_knowledge(root: Path = KNOWLEDGE_DIR) -> Knowledge:
-    """The knowledge base, checked and compiled; raises ``KnowledgeError`` listing every problem."""
-    knowledge, problems = check_knowledge(root)
-    if problems or knowledge is None:
-        raise KnowledgeError(problems or ["the knowledge base could not be loaded"])
+def _load(files: Files, key: bytes | None) -> Knowledge:
+    """The knowledge from the compiled cache when it holds these files (``key``), else
+    checked from them and then cached; raises ``KnowledgeError`` listing every problem."""
+    cached = _from_cache(key) if key else None
+    if cached is not None:
+        problems = Problems()
+        try:
+            knowledge = _assemble(cached, files.root, problems)
+        except Exception:  # whatever went wrong, the files themselves decide
+            knowledge = None
+        if knowledge is not None and not problems.lines:
+            return knowledge
+    problems = Problems()
+    parsed = _parse(files, problems)
+    knowledge = _assemble(parsed, files.root, problems)
+    if problems.lines or knowledge is None:
+        raise KnowledgeError(problems.lines or ["the knowledge base could not be loaded"])
+    if key:
+        write_cache(key, tuple(parsed))
     return knowledge
+
+
+def _from_cache(key: bytes) -> _Parsed | None:
+    """The validated files kept in the cache under ``key``, if they are what was kept."""
+    found = read_cache(key)
+    if not isinstance(found, tuple) or len(found) != len(_Parsed._fields):
+        return None
+    kinds = (SourcesFile, DrugsFile, SymptomsFile, SettingsFile, Definitions, RulesFile,
+             LeafletFile)
+    files, options = found[:-1], found[-1]
+    if not (all(isinstance(m, k) for m, k in zip(files, kinds, strict=True))
+            and isinstance(options, tuple)
+            and all(isinstance(entry, tuple) and len(entry) == 3
+                    and isinstance(entry[0], str) and isinstance(entry[1], Option)
+                    and entry[2] == () for entry in options)):
+        return None
+    return _Parsed(*found)
+
+
+#: loaded knowledge, for the life of the process: the packaged knowledge by its place (it
+#: is part of the installed program), any other by its place and content
+_LOADED: dict[tuple[Path, bytes | None], Knowledge] = {}
+
+
+def load_knowledge(root: Path = KNOWLEDGE_DIR) -> Knowledge:
+    """The knowledge base, checked and compiled; raises ``KnowledgeError`` listing every problem.
+
+    The packaged knowledge is loaded once per process. Any other root (a copy being
+    edited, say) is read again at each call, about a millisecond, and loaded again when
+    its content has changed, so an edit is seen at once.
+    """
+    packaged = _LOADED.get((KNOWLEDGE_DIR, None))
+    if packaged is not None and (root is KNOWLEDGE_DIR or root == KNOWLEDGE_DIR):
+        return packaged  # every assess() without a knowledge base passes here
+    files = Files.read(root)
+    key = cache_key(files)
+    memo = (root, None if root == KNOWLEDGE_DIR else key)
+    found = _LOADED.get(memo)
+    if found is None:
+        found = _load(files, key)
+        copies = [m for m in _LOADED if m[1] is not None]
+        if len(copies) >= 8:  # copies come and go (in tests): forget the oldest
+            del _LOADED[copies[0]]
+        _LOADED[memo] = found
+    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -33,6 +33,27 @@ def _cite(cites: list[Citation]) -> str:
     return "; ".join(f"{c.source} › {c.section}" for c in cites)
 
 
+def _items(lines: list[str], bullet: str = "•", indent: int = 2) -> Table:
+    """Bulleted text (rich markup) whose wrapped lines keep their indent."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(width=indent + max(len(Text.from_markup(bullet)), 1), justify="right",
+                    no_wrap=True)
+    grid.add_column(ratio=1)
+    for line in lines:
+        grid.add_row(bullet, line)
+    return grid
+
+
+def _longest_word(texts: list[str], cap: int = 30) -> int:
+    """The width a folding column needs so that only words longer than ``cap`` fold."""
+    return min(max((len(w) for t in texts for w in t.split()), default=1), cap)
+
+
+def _words(value: str) -> str:
+    """A value such as complete-remission as words, so a narrow cell wraps between them."""
+    return value.replace("-", " ")
+
+
 def _status(a: Assessment) -> Panel:
     s, r = a.status, a.status.remission
     table = Table.grid(padding=(0, 2))
@@ -57,7 +78,7 @@ def _status(a: Assessment) -> Panel:
         facts.append(f"relapses: {s.relapses}")
     if s.relapse_sites:  # an empty list and "not recorded" both show nothing here
         facts.append(f"sites: {', '.join(s.relapse_sites)}")
-    reasons = Text("\n".join(f"• {reason}" for reason in s.reasons), style="dim")
+    reasons = _items([f"[dim]{escape(reason)}[/]" for reason in s.reasons], indent=0)
     title = f"Disease status: [bold]{s.state.upper()}[/]"
     return Panel(Group(table, Text(" · ".join(facts)), reasons), title=title, title_align="left")
 
@@ -66,17 +87,22 @@ def _options(a: Assessment) -> list[Panel]:
     panels = []
     ordered = sorted(a.options, key=lambda o: list(_CATEGORY_TITLES).index(o.category))
     for category, group in groupby(ordered, key=lambda o: o.category):
-        lines: list[str] = []
+        parts: list[RenderableType] = []
         for option in group:
             trial_only = option.availability != "standard"
             badge = " [magenta](clinical trial only)[/]" if trial_only else ""
-            lines.append(f"[bold cyan]{escape(option.name)}[/]{badge}  [dim]{option.id}[/]")
-            lines.append(f"  {escape(option.summary)}")
+            parts.append(Text.from_markup(
+                f"[bold cyan]{escape(option.name)}[/]{badge}  [dim]{option.id}[/]"))
+            about = [escape(option.summary)]
             if option.how_given:
-                lines.append(f"  [italic]How it is given:[/] {escape(option.how_given)}")
-            lines += [f"  [green]•[/] {escape(reason)}" for reason in option.reasons]
-            lines.append(f"  [dim]Sources: {escape(_cite(option.sources))}[/]")
-        panels.append(Panel("\n".join(lines), title=_CATEGORY_TITLES[category], title_align="left"))
+                about.append(f"[italic]How it is given:[/] {escape(option.how_given)}")
+            parts.append(_items(about, bullet=""))
+            parts.append(_items([escape(reason) for reason in option.reasons],
+                                bullet="[green]•[/]"))
+            parts.append(_items([f"[dim]Sources: {escape(_cite(option.sources))}[/]"],
+                                bullet=""))
+        panels.append(Panel(Group(*parts), title=_CATEGORY_TITLES[category],
+                            title_align="left"))
     return panels
 
 
@@ -93,41 +119,42 @@ def _drug_words(names: list[str], knowledge: Knowledge) -> str:
     return ", ".join(words) or "none recorded"
 
 
-def _history(a: Assessment, knowledge: Knowledge) -> Table:
-    table = Table(title="Treatment history, as understood", title_justify="left", expand=True)
-    table.add_column("Episode", no_wrap=True)
-    table.add_column("Dates", ratio=2)
-    table.add_column("Type", ratio=2, overflow="fold")
-    table.add_column("Drugs", ratio=4)
-    table.add_column("Response", ratio=3, overflow="fold")
+def _history(a: Assessment, knowledge: Knowledge) -> Group:
+    """The treatment history as understood, one line each (a list wraps between words
+    at any width; a table at 80 columns would have to split them)."""
+    lines = []
     for t in a.treatments:
+        episode = f"Episode {t.episode}" if t.episode else "undated"
         dates = f"{t.started or '?'} to {t.ended or 'no end date'}"
-        episode = str(t.episode) if t.episode else "undated"
-        table.add_row(episode, dates, t.type, _drug_words(t.drugs, knowledge), t.response)
-    return table
+        failed = f" [red](did not work: {_words(t.failed)})[/]" if t.failed else ""
+        lines.append(f"[bold]{episode}[/] · {dates} · {_words(t.type)} · "
+                     f"{_drug_words(t.drugs, knowledge)} · {_words(t.response)}{failed}")
+    return Group(Text.from_markup("[bold]Treatment history, as understood[/]"), _items(lines))
 
 
 def _not_suggested(a: Assessment) -> Table:
     table = Table(title="Not suggested, and why", title_justify="left", expand=True)
-    table.add_column("Option")
+    table.add_column("Option", overflow="fold",
+                     min_width=_longest_word([entry.id for entry in a.not_suggested]))
     table.add_column("Outcome")
-    table.add_column("Why")
+    table.add_column("Why", ratio=1)
     for entry in a.not_suggested:
-        table.add_row(entry.id, entry.outcome, escape(" ".join(entry.reasons)))
+        table.add_row(entry.id, _words(entry.outcome), escape(" ".join(entry.reasons)))
     return table
 
 
-def _sources(sources: list[SourceOut]) -> Table:
-    table = Table(title="Sources", title_justify="left", expand=True)
-    for column in ("id", "Publisher and title", "Last reviewed", "Review due"):
-        table.add_column(column, overflow="fold")
+def _sources(sources: list[SourceOut]) -> Group:
+    """The sources as a list: titles wrap between words; each address is printed whole on
+    its own line (no address can be split sensibly)."""
+    items = []
     for s in sources:
         due = str(s.next_review_due or "not given")
         if s.review_overdue:
             due = f"[red]{due} (overdue)[/]"
-        table.add_row(s.id, escape(f"{s.publisher}: {s.title}" + (f"\n{s.url}" if s.url else "")),
-                      str(s.last_reviewed or "not given"), due)
-    return table
+        items.append(f"[bold]{s.id}[/]: {escape(s.publisher)}, {escape(s.title)}. Last "
+                     f"reviewed {s.last_reviewed or 'not given'}; review due {due}."
+                     + (f"\n{escape(s.url)}" if s.url else ""))
+    return Group(Text.from_markup("[bold]Sources[/]"), _items(items))
 
 
 def render(a: Assessment, console: Console) -> None:
@@ -148,20 +175,22 @@ def render(a: Assessment, console: Console) -> None:
         console.print(_not_suggested(a))
     if a.missing:
         console.print("[bold]Missing information that would change the options[/]")
-        for m in a.missing:
-            affects = ", ".join(m.affects)
-            console.print(f"  [yellow]?[/] [bold]{m.field}[/] → {affects}: {escape(m.why)}")
+        console.print(_items([f"[bold]{m.field}[/] → {', '.join(m.affects)}: {escape(m.why)}"
+                              for m in a.missing], bullet="[yellow]?[/]"))
     if a.prognostic_factors:
         console.print("[bold]Prognostic factors[/]")
-        for p in a.prognostic_factors:
-            console.print(
-                f"  • {escape(p.label)}: [bold]{escape(p.value)}[/] [dim]— {escape(p.note)}[/]"
-            )
+        console.print(_items([f"{escape(p.label)}: [bold]{escape(p.value)}[/] "
+                              f"[dim]— {escape(p.note)}[/]" for p in a.prognostic_factors]))
+    if a.prognostic_context:
+        console.print("[bold]For context (figures for groups, not for one person)[/]")
+        console.print(_items([f"{escape(c.text)} [dim]({escape(_cite(c.sources))})[/]"
+                              for c in a.prognostic_context]))
     if a.gaps:
         console.print("[bold]Where the sources are silent[/]")
-        for gap in a.gaps:
-            console.print(f"  • {escape(gap.text)} [dim]({escape(_cite(gap.sources))})[/]")
-    for warning in a.warnings:
-        console.print(f"[bold yellow]Warning:[/] {escape(warning)}")
+        console.print(_items([f"{escape(gap.text)} [dim]({escape(_cite(gap.sources))})[/]"
+                              for gap in a.gaps]))
+    if a.warnings:
+        console.print(_items([escape(w) for w in a.warnings],
+                             bullet="[bold yellow]Warning:[/]", indent=0))
     console.print(_sources(a.sources))
     console.print(Panel(escape(a.disclaimer), style="dim"))

@@ -26,7 +26,9 @@ Outcome = Literal["suggested", "clinical-trial", "excluded", "not-indicated", "u
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built on the first validation, so a process that
+    # loads the knowledge from its cache never pays for building them
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Citation(_Strict):

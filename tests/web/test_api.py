@@ -62,7 +62,7 @@ def test_every_problem_is_one_entry_naming_its_field(client: TestClient) -> None
     (b"\xff\xfe", "application/json", "body", "UTF-8"),
     (b"[1, 2]", "application/json", "case", "mapping"),
     (b"age: [", "application/yaml", "body", "not valid YAML"),
-    (b'{"age": true, "disease": "T-ALL"}', "application/json", "age", "integer"),
+    (b'{"age": true, "disease": "T-ALL"}', "application/json", "age", "whole number"),
 ])
 def test_malformed_bodies_get_422_not_500(
     client: TestClient, body: bytes, content_type: str, field: str, words: str
@@ -151,7 +151,8 @@ def test_pages_keep_to_the_apps_own_files(client: TestClient) -> None:
     (b"[" * 100_000 + b"]" * 100_000, "application/yaml", "nested more than 64 levels"),
     (b"[" * 100_000 + b"]" * 100_000, "application/json", "nested too deeply"),
     (b'{"age": 1' + b"0" * 5000 + b', "disease": "T-ALL"}', "application/json", "too long"),
-    (b"age: 3\ndisease: T-ALL\ndiagnosed: 2020-02-30\n", "application/yaml", "not valid"),
+    (b"age: 3\ndisease: T-ALL\ndiagnosed: 2020-02-30\n", "application/yaml",
+     "is not a real date"),
     (b"? {a: 1}\n: 2\n", "application/yaml", "not valid"),
 ])
 def test_hostile_bodies_get_a_named_422(
@@ -161,3 +162,37 @@ def test_hostile_bodies_get_a_named_422(
         answer = client.post(path, content=body, headers={"content-type": content_type})
         assert answer.status_code == 422
         assert words in answer.json()["detail"][0]["message"]
+
+
+def test_pdf_leaflets_beyond_the_render_slots_get_503_with_retry_after(
+    client: TestClient,
+) -> None:
+    from secondline._web import guard
+
+    case = b'{"age": 40, "disease": "B-ALL", "as_of": "2026-11-23"}'
+    held = [guard.render_slot() for _ in range(guard.MAX_RENDERS)]
+    for slot in held:
+        slot.__enter__()
+    try:
+        busy = client.post("/api/leaflet?format=pdf", content=case,
+                           headers={"content-type": "application/json"})
+        assert busy.status_code == 503
+        assert busy.headers["retry-after"] == str(guard.RETRY_AFTER_SECONDS)
+        assert busy.json()["detail"][0]["field"] == "format"
+        html = client.post("/api/leaflet?format=html", content=case,
+                           headers={"content-type": "application/json"})
+        assert html.status_code == 200  # HTML takes no render slot
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    again = client.post("/api/leaflet?format=pdf", content=case,
+                        headers={"content-type": "application/json"})
+    assert again.status_code == 200
+    assert again.content.startswith(b"%PDF")
+
+
+def test_the_503_is_in_the_api_description(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    answers = spec["paths"]["/api/leaflet"]["post"]["responses"]
+    assert "503" in answers
+    assert "Retry-After" in answers["503"]["description"]

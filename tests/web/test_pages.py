@@ -37,8 +37,8 @@ def test_an_example_without_an_assessment_prompts_for_one(client: TestClient) ->
 
 @pytest.mark.parametrize(("content", "words"), [
     (DEEP, "nested more than 64 levels deep"),
-    (b"age: 3\ndisease: T-ALL\ndiagnosed: 2020-02-30\n", "not valid YAML or JSON"),
-    (b"age: 3\ndisease: T-ALL\ndiagnosed: 2020-01-01 25:00:00\n", "not valid YAML or JSON"),
+    (b"age: 3\ndisease: T-ALL\ndiagnosed: 2020-02-30\n", "is not a real date"),
+    (b"age: 3\ndisease: T-ALL\ndiagnosed: 2020-01-01 25:00:00\n", "must be a date written"),
     (b"age: 1" + b"0" * 5000 + b"\ndisease: T-ALL\n", "not valid YAML or JSON"),
     (b"[1]: 2\n", "not valid YAML or JSON"),
     (b"\xff\xfe", "not UTF-8"),
@@ -94,3 +94,15 @@ def test_an_oversized_upload_sent_in_chunks_gets_413(client: TestClient) -> None
     assert answer.status_code == 413
     assert answer.json()["detail"][0]["field"] == "body"
     assert "content-security-policy" in answer.headers
+
+
+def test_problems_are_said_in_the_form_s_own_words(client: TestClient) -> None:
+    fields = {"age": "150", "disease": "B-ALL", "as_of": "2026-11-23",
+              "treatments[0].started": "2025-03-01", "treatments[0].ended": "2025-02-01"}
+    page = client.post("/", data=fields).text
+    summary = page.split('id="error-summary"', 1)[1].split("</section>", 1)[0]
+    assert 'href="#f-age">Age</a>: must be 120 or less' in summary
+    assert ">Treatment 1: ended</a>: the end date is before the start date" in summary
+    assert "treatments[0]" not in summary  # no field paths for people to decode
+    age_error = page.split('id="f-age-error"', 1)[1].split("</", 1)[0]
+    assert "must be 120 or less" in age_error

@@ -17,11 +17,15 @@ from secondline._engine import assess
 from secondline._knowledge import load_knowledge
 from secondline._parse import assessment_json_schema, case_json_schema
 from secondline._sources import judged_sources
-from secondline._web.body import read_case
+from secondline._web.body import case_from_body, read_body
+from secondline._web.guard import Busy, busy_response, render_slot
 from secondline._web.problems import Problems
 
 router = APIRouter(prefix="/api")
 health = APIRouter()
+#: bodies up to this size are assessed on the event loop: the case limits bound their
+#: work to a few milliseconds (bench/serve.py); larger ones go to a worker thread
+SMALL_BODY = 16 * 1024
 
 CASE_BODY: dict[str, Any] = {
     "requestBody": {
@@ -35,6 +39,7 @@ _INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": Problems, "description": "Invalid case: one entry per problem, naming "
           "the field"},
     413: {"model": Problems, "description": "Body larger than 1 MiB"},
+    408: {"model": Problems, "description": "The body arrived too slowly"},
 }
 
 
@@ -47,7 +52,17 @@ _INVALID: dict[int | str, dict[str, Any]] = {
         **_INVALID},
 )
 async def assess_case(request: Request) -> Response:
-    case = await read_case(request)
+    raw, content_type = await read_body(request)
+    if len(raw) <= SMALL_BODY:
+        # a typical case: well under a millisecond of work, less than a thread hand-off
+        return _assessment_response(raw, content_type)
+    # a large one is CPU work that could stall the other requests (health checks
+    # included): off the event loop
+    return await run_in_threadpool(_assessment_response, raw, content_type)
+
+
+def _assessment_response(raw: bytes, content_type: str) -> Response:
+    case = case_from_body(raw, content_type)
     return Response(assessment_json(assess(case)), media_type="application/json")
 
 
@@ -58,24 +73,37 @@ async def assess_case(request: Request) -> Response:
     responses={200: {"description": "The leaflet", "content": {
         "text/html": {"schema": {"type": "string"}},
         "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        **_INVALID},
+        **_INVALID,
+        503: {"model": Problems, "description": "Every PDF rendering slot of the worker is "
+              "busy; nothing is queued. Retry after the seconds the Retry-After header "
+              "gives."}},
 )
 async def leaflet(
     request: Request,
     fmt: Literal["html", "pdf"] = Query("html", alias="format", description="html or pdf"),
 ) -> Response:
-    case = await read_case(request)
-    return await run_in_threadpool(leaflet_response, case, fmt)
+    raw, content_type = await read_body(request)
+    return await run_in_threadpool(
+        lambda: leaflet_response(case_from_body(raw, content_type), fmt))
 
 
 def leaflet_response(case: Case, fmt: str) -> Response:
-    """The leaflet as a download; rendering (WeasyPrint for PDF) is loaded on first use."""
+    """The leaflet as a download; rendering (WeasyPrint for PDF) is loaded on first use.
+
+    A PDF takes one of the worker's few render slots; with none free the answer is 503
+    with Retry-After at once, so a burst of PDFs never queues up memory and time.
+    """
     from secondline._leaflet import leaflet_html, leaflet_pdf
 
     name = f"secondline-leaflet.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "pdf":
-        return Response(leaflet_pdf(case), media_type="application/pdf", headers=headers)
+        try:
+            with render_slot():
+                pdf = leaflet_pdf(case)
+        except Busy:
+            return busy_response()
+        return Response(pdf, media_type="application/pdf", headers=headers)
     return Response(leaflet_html(case), media_type="text/html; charset=utf-8", headers=headers)
 
 
@@ -102,7 +130,7 @@ class Health(BaseModel):
 
 @health.get("/healthz", summary="Liveness, with the knowledge base loaded",
             response_model=Health)
-def healthz() -> Health:
-    knowledge = load_knowledge()
+async def healthz() -> Health:
+    knowledge = load_knowledge()  # cached: no work, so no thread hand-off either
     return Health(status="ok", version=__version__, options=len(knowledge.options),
                   sources=len(knowledge.sources))

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import ClientDisconnect
 
 from secondline import __version__
 from secondline._assessment import Assessment
@@ -16,6 +17,7 @@ from secondline._case import Case
 from secondline._errors import CaseError
 from secondline._knowledge import load_knowledge
 from secondline._web import api, pages
+from secondline._web.guard import BodyTimeout, client_gone_handler
 from secondline._web.limits import BodyLimit, BodyTooLarge
 from secondline._web.paths import STATIC_DIR, docs_assets_dir
 from secondline._web.problems import (
@@ -72,6 +74,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(CaseError, case_error_handler)
     app.add_exception_handler(RequestValidationError, request_error_handler)
     app.add_exception_handler(BodyTooLarge, too_large_handler)
+    app.add_exception_handler(ClientDisconnect, client_gone_handler)
     app.include_router(api.router)
     app.include_router(api.health)
     app.include_router(pages.router)
@@ -89,6 +92,7 @@ def create_app() -> FastAPI:
             swagger_ui_parameters={"validatorUrl": None, "syntaxHighlight": False},
         )
 
+    app.add_middleware(BodyTimeout)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
 

@@ -9,7 +9,7 @@ from fastapi import Request
 
 from secondline._case import Case
 from secondline._errors import CaseError
-from secondline._parse import load_text, parse_case
+from secondline._parse import load_text, parse_case, with_lines
 
 JSON_TYPES = ("application/json", "application/fhir+json")
 
@@ -51,7 +51,16 @@ def decode(raw: bytes, content_type: str) -> Any:
     return load_text(text, "body")
 
 
-async def read_case(request: Request) -> Case:
-    """The request's case, or CaseError naming every problem."""
-    raw = await request.body()
-    return parse_case(decode(raw, request.headers.get("content-type", "")))
+async def read_body(request: Request) -> tuple[bytes, str]:
+    """The request's body and content type (the size limit is the middleware's)."""
+    return await request.body(), request.headers.get("content-type", "")
+
+
+def case_from_body(raw: bytes, content_type: str) -> Case:
+    """The case a body holds, or CaseError naming every problem (and its line, where the
+    body is text that shows it). CPU work: call it off the event loop."""
+    data = decode(raw, content_type)
+    try:
+        return parse_case(data)
+    except CaseError as exc:
+        raise CaseError(with_lines(exc.problems, raw.decode("utf-8"), "body")) from None

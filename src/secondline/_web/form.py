@@ -1,7 +1,8 @@
 """The MDT form and the case, both ways: form fields -> case data -> form fields.
 
 Field names are the case's own paths (``markers.CD19``, ``treatments[0].started``), so
-a problem the case model reports ("treatments[0].ended: before started") lands next
+a problem the case model reports ("treatments[0].ended: the end date is before the
+start date") lands next
 to the input it names. A value that does not convert (``age`` = ``abc``) is passed on
 as typed, so the case model names it rather than the form dropping it.
 """
@@ -14,6 +15,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from secondline._case import MAX_TREATMENTS
 
 INTS = {"age", "relapses"}
 NUMBERS = {"assessment.marrow_blasts_percent"}
@@ -39,20 +42,60 @@ FORM_FIELDS = frozenset({
     "assessment.mrd_method", "relapses", "donor", "symptoms", "relapse_sites",
     "previous_transplant",
 })
-_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d{1,3})\]")
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d{1,9})\]")
+#: list positions the form builds: one past the case's own limit, so that a longer list
+#: is reported by the case model, and no request can make the server build a huge list
+MAX_ROWS = MAX_TREATMENTS + 1
+_ROW = re.compile(r"treatments\[(\d{1,9})\]")
 _INT = re.compile(r"[+-]?\d{1,9}")
 
 
 def _steps(path: str) -> list[str | int] | None:
+    """``treatments[1].ended`` -> ``["treatments", 1, "ended"]``; None for a path the form
+    does not read (malformed, or a position past ``MAX_ROWS``)."""
     steps: list[str | int] = []
     pos = 0
     for match in _TOKEN.finditer(path):
         if match.start() != pos and path[pos:match.start()] != ".":
             return None
         name, index = match.groups()
+        if index is not None and int(index) >= MAX_ROWS:
+            return None
         steps.append(name if name is not None else int(index))
         pos = match.end()
     return steps if steps and pos == len(path) else None
+
+
+#: what the form calls each field, for the summary of problems above it
+LABELS = {
+    "id": "Case reference", "age": "Age", "diagnosed": "Date of first diagnosis",
+    "as_of": "Judge the case at", "disease": "Disease", "region": "Where care is given",
+    "philadelphia": "Philadelphia chromosome", "markers.CD19": "CD19", "markers.CD20": "CD20",
+    "markers.CD22": "CD22", "fit_for_intensive_treatment": "Fit for intensive treatment",
+    "wishes.active_treatment": "Wants treatment aimed at the leukaemia",
+    "wishes.clinical_trials": "Open to a clinical trial", "treatments": "Earlier treatments",
+    "treatments[]": "", "treatments[].drugs": "drugs", "treatments[].type": "type",
+    "treatments[].started": "started", "treatments[].ended": "ended",
+    "treatments[].response": "best response", "assessment": "Latest assessment",
+    "assessment.date": "Latest assessment: date",
+    "assessment.marrow_blasts_percent": "Latest assessment: blasts in the bone marrow",
+    "assessment.blood_counts_normal": "Latest assessment: blood counts normal",
+    "assessment.extramedullary": "Latest assessment: leukaemia outside the bone marrow",
+    "assessment.mrd": "Latest assessment: MRD", "assessment.mrd_method": "How MRD was measured",
+    "relapses": "Relapses so far", "donor": "Stem cell donor", "symptoms": "Symptoms",
+    "relapse_sites": "Where the disease has come back",
+    "previous_transplant": "Has had a stem cell transplant",
+}
+_ROW_OF = re.compile(r"treatments\[(\d+)\]")
+
+
+def label_for(path: str) -> str:
+    """A field in the form's words: ``treatments[1].ended`` -> ``Treatment 2: ended``."""
+    words = LABELS.get(kind_of(path), path)
+    row = _ROW_OF.match(path)
+    if row is None:
+        return words
+    return f"Treatment {int(row[1]) + 1}" + (f": {words}" if words else "")
 
 
 def kind_of(path: str) -> str:
@@ -115,9 +158,12 @@ def case_from_form(
     for name, value in fields:
         grouped.setdefault(name, []).append(value)
     data: dict[str, Any] = {}
+    too_many = False
     for name, values in grouped.items():
         steps = _steps(name)
         if steps is None or name.startswith("_"):
+            row = _ROW.match(name)
+            too_many = too_many or (row is not None and int(row[1]) >= MAX_ROWS)
             continue
         value = _convert(kind_of(name), values)
         if value is not None:
@@ -128,6 +174,9 @@ def case_from_form(
             data["treatments"] = rows
         else:
             del data["treatments"]
+    if too_many:  # rows past the limit were not built: say so through the case's own limit
+        data["treatments"] = [*data.get("treatments", []),
+                              *[{}] * (MAX_ROWS - len(data.get("treatments", [])))]
     # the MRD choice always submits its default: with nothing else, no assessment was given
     if data.get("assessment") == {"mrd": "unknown"}:
         del data["assessment"]
@@ -162,8 +211,11 @@ class FormView:
                 self.unplaced.append(line)
 
     def raw(self, path: str) -> Any:
+        steps = _steps(path)
+        if steps is None:  # a path the form does not read shows nothing, never the case
+            return None
         node: Any = self.data
-        for step in _steps(path) or []:
+        for step in steps:
             if isinstance(step, int):
                 ok = isinstance(node, list) and step < len(node)
                 node = node[step] if ok else None
@@ -185,7 +237,7 @@ class FormView:
 
     def treatment_rows(self) -> int:
         raw = self.data.get("treatments")
-        return len(raw) if isinstance(raw, list) else 0
+        return min(len(raw), MAX_ROWS) if isinstance(raw, list) else 0
 
     def errors_for(self, path: str) -> list[str]:
         return self.errors.get(path, [])

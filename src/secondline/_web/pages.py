@@ -35,6 +35,8 @@ def _page(request: Request, form: FormView, results: dict[str, Any] | None = Non
 
 
 def _assessed(request: Request, data: dict[str, Any]) -> HTMLResponse:
+    """The page with the case's results, or with its problems beside the inputs. CPU
+    work (parse, assess, render): the handlers call it off the event loop."""
     try:
         case = parse_case(data)
     except CaseError as exc:
@@ -94,15 +96,21 @@ async def submit(request: Request) -> Response:
             return _page(request, FormView(data, exc.problems), status=422)
         fmt = action.removeprefix("leaflet-")
         return await run_in_threadpool(leaflet_response, case, fmt)
-    return _assessed(request, data)
+    return await run_in_threadpool(_assessed, request, data)
 
 
 @router.post("/load", response_class=HTMLResponse)
 async def load(request: Request, file: UploadFile) -> HTMLResponse:
     raw = await file.read()
     name = file.filename or "the file"
+    return await run_in_threadpool(_loaded, request, raw, name)
+
+
+def _loaded(request: Request, raw: bytes, name: str) -> HTMLResponse:
+    """The page for an uploaded case file: its results, or its problems with their lines."""
     try:
-        data = load_text(raw.decode("utf-8"), name)
+        text = raw.decode("utf-8")
+        data = load_text(text, name)
     except UnicodeDecodeError:
         return _page(request, FormView({}, [f"{name}: not UTF-8 text"]), status=422)
     except CaseError as exc:

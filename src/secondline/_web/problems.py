@@ -25,7 +25,7 @@ class Problems(BaseModel):
 
 
 def split_problem(line: str) -> Problem:
-    """``"treatments[1].ended: before started"`` -> field and message."""
+    """``"treatments[1].ended: the end date is ..."`` -> field and message."""
     field, sep, message = line.partition(": ")
     return Problem(field=field, message=message) if sep else Problem(field="body", message=line)
 

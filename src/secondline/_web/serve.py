@@ -33,6 +33,7 @@ def serve(host: str, port: int, workers: int | None = None) -> int:
     import uvicorn
 
     from secondline._knowledge import load_knowledge
+    from secondline._web.guard import uvicorn_settings
 
     load_knowledge()  # check the knowledge before listening: an invalid one exits 3
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -40,5 +41,6 @@ def serve(host: str, port: int, workers: int | None = None) -> int:
               "behind TLS and access control before real cases are sent.", file=sys.stderr)
     count = workers if workers and workers > 0 else (os.cpu_count() or 1)
     uvicorn.run("secondline.web:create_app", factory=True, host=host, port=port,
-                workers=count, log_config=LOG_CONFIG, server_header=False)
+                workers=count, log_config=LOG_CONFIG, server_header=False,
+                **uvicorn_settings())
     return 0

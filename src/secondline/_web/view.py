@@ -27,7 +27,7 @@ from secondline._case import (
 from secondline._facts import FACTS
 from secondline._knowledge import load_knowledge
 from secondline._schema import Category, Citation
-from secondline._web.form import NONE_FOUND, input_id
+from secondline._web.form import NONE_FOUND, input_id, label_for
 from secondline._web.paths import TEMPLATES_DIR
 from secondline._web.timeline import timeline_svg
 
@@ -36,6 +36,7 @@ templates = Jinja2Templates(
                     trim_blocks=True, lstrip_blocks=True)
 )
 templates.env.globals["input_id"] = input_id
+templates.env.globals["label_for"] = label_for
 
 CATEGORIES: dict[str, str] = {
     "chemotherapy": "Chemotherapy",
