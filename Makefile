@@ -7,7 +7,7 @@ EXAMPLE ?= examples/b-all-relapsed-cd19.yaml
 
 NODE_STAMP := tests/browser/node_modules/.installed
 
-.PHONY: run serve test system-deps lint typecheck pytest bench catalogue safety-case clean
+.PHONY: run serve test system-deps lint typecheck pytest bench catalogue safety-case screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: $(STAMP)
 ## catalogue: regenerate docs/knowledge.md from the knowledge files
 catalogue: $(STAMP)
 	$(BIN)/secondline catalogue > docs/knowledge.md
+
+## screenshots: regenerate the README's pictures of the results (desktop, phone, printed page)
+screenshots: system-deps $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 ## safety-case: regenerate docs/safety/README.md from docs/safety/hazard-log.yaml
 safety-case: $(STAMP)

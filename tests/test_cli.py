@@ -124,7 +124,7 @@ def test_assess_human_report_mentions_the_options(
     assert captured.err == ""
     assert "MDT-07" in out
     assert "RELAPSED" in out
-    assert "Options to discuss" in out
+    assert "The plan: options to discuss" in out
     for option_id in ("cladribine", "rituximab", "clinical-trial"):
         assert option_id in out
     assert "pentostatin" in out  # listed among the options not suggested, with why

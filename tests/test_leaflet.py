@@ -138,12 +138,15 @@ def test_each_option_has_its_plain_description_and_what_happens() -> None:
     assert "lumbar puncture" in page.text
 
 
-def test_standard_options_come_first_and_trial_only_ones_are_marked() -> None:
+def test_standard_options_come_first_in_the_plan_s_order_and_trial_only_ones_are_marked(
+) -> None:
     case = read_case(str(RELAPSED))
     result = assess(case)
     page = page_of(case, result)
-    standard = [o.id for o in result.options if o.availability == "standard"]
-    trial = [o.id for o in result.options if o.availability == "clinical-trial"]
+    availability = {o.id: o.availability for o in result.options}
+    planned = [oid for step in result.plan for oid in step.options]
+    standard = [oid for oid in planned if availability[oid] == "standard"]
+    trial = [oid for oid in planned if availability[oid] == "clinical-trial"]
     assert standard
     assert trial
     assert page.option_ids == standard + trial
@@ -255,7 +258,7 @@ def test_declined_treatment_leaflet_respects_the_decision() -> None:
     case = read_case(str(DECLINED))
     result = assess(case)
     page = page_of(case, result)
-    assert page.option_ids == [o.id for o in result.options]
+    assert page.option_ids == [oid for step in result.plan for oid in step.options]
     assert set(page.option_ids) == {"symptom-control", "supportive-care"}
     # radiotherapy to ease bone pain stays the person's choice when the leukaemia is in
     # the bones: declining treatment of the leukaemia does not take symptom relief away
@@ -271,6 +274,22 @@ def test_declined_treatment_leaflet_respects_the_decision() -> None:
     assert "trial-options" not in {page.option_sections[i] for i in page.option_ids}
     for name in ("Reinduction", "FLAG", "Blinatumomab", "transplant from a donor"):
         assert name.lower() not in page.text.lower()
+
+
+def test_a_declined_leaflet_opens_with_the_choice_and_the_care_that_remains() -> None:
+    case = read_case(str(DECLINED))
+    result = assess(case)
+    page = page_of(case, result)
+    sections = [text for level, text in page.headings if level == 2]
+    assert sections[0] == WORDS.labels.your_choice
+    first = page.text.index(WORDS.labels.your_choice)
+    assert first < page.text.index("You have told your team that you do not want treatment")
+    assert page.text.index("You have told your team") < page.text.index(
+        WORDS.labels.read_first)
+    # the care that remains is listed in that first section, in the plan's order
+    assert page.option_ids == [oid for step in result.plan for oid in step.options]
+    assert {page.option_sections[i] for i in page.option_ids} == {"your-choice"}
+    assert WORDS.labels.options not in sections, "no second list of options"
 
 
 def test_declined_treatment_with_hcl_lists_nothing_and_says_why() -> None:
@@ -297,9 +316,11 @@ def test_the_given_assessment_is_the_one_shown() -> None:
 def test_only_the_assessed_options_appear_and_the_text_stays_plain(case: Case) -> None:
     result = assess(case)
     page = page_of(case, result)
+    availability = {o.id: o.availability for o in result.options}
+    planned = [oid for step in result.plan for oid in step.options]
     assert page.option_ids == [
-        *(o.id for o in result.options if o.availability == "standard"),
-        *(o.id for o in result.options if o.availability == "clinical-trial"),
+        *(oid for oid in planned if availability[oid] == "standard"),
+        *(oid for oid in planned if availability[oid] == "clinical-trial"),
     ]
     shown = {text for level, text in page.headings if level == 3}
     for entry in result.not_suggested:

@@ -19,16 +19,19 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 def _render(path: str) -> str:
     console = Console(width=160, record=True, color_system=None)
-    render(assess(read_case(path)), console)
+    case = read_case(path)
+    render(assess(case), console, case)
     return console.export_text()
 
 
 def test_the_report_has_every_section_a_team_reads() -> None:
     text = _render("examples/b-all-relapsed-cd19.yaml")
     for heading in (
+        "Summary",
+        "The plan: options to discuss (second line or later)",
         "Disease status: RELAPSED",
+        "Details",
         "Treatment history, as understood",
-        "Options to discuss (second line or later)",
         "Not suggested, and why",
         "Missing information that would change the options",
         "Prognostic factors",
@@ -40,6 +43,28 @@ def test_the_report_has_every_section_a_team_reads() -> None:
         assert heading in text, heading
     assert "markers.CD22" in text
     assert "Blinatumomab (Blincyto)" in text
+
+
+def test_the_report_reads_summary_plan_status_then_details() -> None:
+    text = _render("examples/b-all-relapsed-cd19.yaml")
+    result = assess(read_case("examples/b-all-relapsed-cd19.yaml"))
+    order = ["B-ALL · age 34 · CD19 positive, CD20 and Ph negative", "Summary",
+             "The plan: options to discuss", "To reach remission",
+             "Then, a stem cell transplant", "Disease status: RELAPSED", "Details",
+             "Not suggested, and why", "Sources"]
+    places = [text.index(order[0])]
+    for words in order[1:]:  # each after the one before (str.index raises if missing)
+        places.append(text.index(words, places[-1]))
+    # nothing of the details comes before them
+    assert text.index("Not suggested, and why") > places[order.index("Details")]
+    # the summary sentence, as the assessment gives it, wrapped but whole
+    assert " ".join(text[places[1]:places[2]].replace("│", " ").split()).count(
+        " ".join(result.summary.split()[:6])) == 1
+    # each step's options in the plan's order, preferred first
+    plan = text[places[2]:places[5]]
+    names = {o.id: o.name for o in result.options}
+    spots = [plan.index(names[oid]) for step in result.plan for oid in step.options]
+    assert spots == sorted(spots)
 
 
 def test_the_history_shows_how_each_drug_name_was_understood() -> None:

@@ -105,6 +105,24 @@ class OptionOut(_Out):
     drugs: list[DrugOut]
     reasons: list[str]
     sources: list[Citation]
+    #: the step of the plan it belongs to (``plan[].step``)
+    step: str
+
+
+class PlanStepOut(_Out):
+    """One step of the plan: the suggested options it holds, in the order to show them."""
+
+    step: str
+    title: str
+    about: str
+    #: one: the options are alternatives, one of which is chosen; null otherwise
+    choose: Literal["one"] | None
+    options: list[str]
+    #: preference: the pages prefer the options listed first (``order_reasons`` says how);
+    #: not-a-ranking: the knowledge's own order, which the pages do not rank
+    order: Literal["preference", "not-a-ranking"]
+    order_reasons: list[str]
+    sources: list[Citation]
 
 
 class NotSuggestedOut(_Out):
@@ -158,7 +176,11 @@ class Assessment(_Out):
     disease: Literal["B-ALL", "T-ALL", "HCL"]
     as_of: dt.date
     line: Line
+    #: one plain sentence (at most 300 characters): the state, key facts, the main choices
+    summary: str
     status: StatusOut
+    #: the suggested options as steps, in the order the pages describe; each option once
+    plan: list[PlanStepOut]
     treatments: list[TreatmentOut]
     options: list[OptionOut]
     not_suggested: list[NotSuggestedOut]

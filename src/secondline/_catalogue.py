@@ -50,6 +50,7 @@ def _option_section(compiled_option: CompiledOption, knowledge: Knowledge) -> li
     if o.explain_for:
         lines.append(f"- **Explained as not suggested for:** {', '.join(o.explain_for)}")
     lines.append(f"- **Availability:** {o.availability}")
+    lines.append(f"- **Step of the plan:** `{o.step.id}` ({_cites(o.step.sources, knowledge)})")
     lines.append(f"- **Anti-leukaemia treatment:** {'yes' if o.anti_leukaemia else 'no'}")
     if o.drugs:
         named = ", ".join(f"{drugs[d].name} ({drugs[d].atc})" for d in o.drugs)
@@ -196,9 +197,9 @@ def catalogue(knowledge: Knowledge | None = None) -> str:
         f"reached. ({_cites(d.refractory, knowledge)})",
         f"- **MRD:** ({_cites(d.mrd, knowledge)})",
         "",
-        "## Options",
-        "",
     ]
+    lines += _plan_section(knowledge)
+    lines += ["## Options", ""]
     for compiled in knowledge.options:
         lines += _option_section(compiled, knowledge)
     lines += ["## Exclusions shared by many options", ""]
@@ -228,6 +229,26 @@ def catalogue(knowledge: Knowledge | None = None) -> str:
     lines += ["", *_leaflet_section(knowledge)]
     lines += _vocabulary_section(knowledge)
     return "\n".join(lines) + "\n"
+
+
+def _plan_section(knowledge: Knowledge) -> list[str]:
+    """The plan's steps in order, the options in each, and the pages' preferences."""
+    plan = knowledge.plan.file
+    lines = ["## The plan", "",
+             "The suggested options are shown as these steps, in this order; a step is shown "
+             "only when it holds a suggested option. Within a step the options keep the "
+             f"order below unless a preference applies. Otherwise: *{plan.no_ranking}*", ""]
+    for number, step in enumerate(plan.steps, 1):
+        members = [c.option.id for c in knowledge.options if c.option.step.id == step.id]
+        choose = " Choose one." if step.choose == "one" else ""
+        lines.append(f"{number}. **{step.title}** (`{step.id}`, {', '.join(step.diseases)}): "
+                     f"{step.about}{choose} ({_cites(step.sources, knowledge)})")
+        lines.append(f"   - Options: {', '.join(f'`{m}`' for m in members) or 'none'}")
+        for pref in step.preferences:
+            lines.append(f"   - Preference `{pref.id}`: first {', '.join(pref.first)}. "
+                         f"{' '.join(pref.reason.split())} ({_cites(pref.sources, knowledge)})")
+            lines.append(condition_in_words(pref.when, depth=2))
+    return [*lines, ""]
 
 
 def _holds_section(knowledge: Knowledge) -> list[str]:

@@ -33,7 +33,7 @@ class Problems:
 #: the files of a knowledge base besides ``options/*.yaml``, in the order they are checked
 KNOWLEDGE_FILES = (
     "sources.yaml", "drugs.yaml", "symptoms.yaml", "settings.yaml", "definitions.yaml",
-    "rules.yaml", "leaflet.yaml",
+    "rules.yaml", "leaflet.yaml", "plan.yaml",
 )
 
 

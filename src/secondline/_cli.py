@@ -112,7 +112,7 @@ def _assess(args: argparse.Namespace) -> int:
 
     from secondline._report import render
 
-    render(result, Console())
+    render(result, Console(), case)
     return 0
 
 

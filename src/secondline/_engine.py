@@ -39,6 +39,7 @@ from secondline._derive import Derived, derive
 from secondline._facts import FACTS, FactValue, format_value
 from secondline._holds import holds_for
 from secondline._knowledge import Knowledge, load_knowledge
+from secondline._plan import plan_out, summary_for
 from secondline._prepare import ForDisease, Listed, RuleFor, dedupe, prepared
 from secondline._schema import Citation, Gap, Option
 from secondline._sources import judged_sources, review_warning
@@ -200,6 +201,7 @@ def _evaluate_option(
         how_given=option.how_given, drugs=list(plan.drugs), reasons=reasons,
         # its own citations are each there once; any added need checking again
         sources=cites if len(cites) == len(plan.sources) else dedupe(cites),
+        step=option.step.id,
     )
 
 
@@ -307,7 +309,11 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     gaps = _rule_texts(rules.gaps, facts, knowledge)
     cautions = _rule_texts(rules.cautions, facts, knowledge)
     status_out = _status_out(case, status, rules)
+    steps = plan_out(knowledge.plan, disease, options, facts, knowledge.step_cites)
+    missing_out = missing.out()
+    summary = summary_for(knowledge.plan, case, status_out, steps, options, len(missing_out))
     cited = [c.source for o in options for c in o.sources]
+    cited += [c.source for step in steps for c in step.sources]
     cited += [c.source for n in not_suggested for c in n.sources]
     cited += [c.source for c in status_out.sources]
     cited += [c.source for p in prognostic for c in p.sources]
@@ -316,9 +322,10 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
     sources = judged_sources(knowledge, today, cited)
     return built(
         Assessment, case_id=case.id, disease=disease, as_of=today, line=line,
-        status=status_out, treatments=_treatments_out(case, status, derived),
+        summary=summary, status=status_out, plan=steps,
+        treatments=_treatments_out(case, status, derived),
         options=options, not_suggested=not_suggested,
-        missing=missing.out(), prognostic_factors=prognostic, prognostic_context=context,
+        missing=missing_out, prognostic_factors=prognostic, prognostic_context=context,
         gaps=gaps, cautions=cautions,
         warnings=_warnings(derived, cautions, sources), sources=sources,
         disclaimer=DISCLAIMER,

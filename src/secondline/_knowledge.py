@@ -37,8 +37,10 @@ from secondline._errors import KnowledgeError
 from secondline._facts import FACTS
 from secondline._leaflet_check import check_leaflet
 from secondline._leaflet_schema import LeafletFile
+from secondline._plan import CompiledPlan, PlanFile, compile_plan
 from secondline._schema import (
     Caution,
+    Citation,
     Definitions,
     Drug,
     DrugsFile,
@@ -78,6 +80,8 @@ class Knowledge:
     symptom_names: dict[str, str]
     settings: SettingsFile
     holds: CompiledHolds
+    #: the steps of the plan, in order, with their compiled preferences
+    plan: CompiledPlan
     #: shared rules with their compiled conditions; None means the rule always applies
     exclusions: tuple[tuple[TruthOnly | None, GlobalExclusion], ...] = field(default=())
     gaps: _RuleList = field(default=())
@@ -89,6 +93,11 @@ class Knowledge:
     @functools.cached_property
     def drug_by_id(self) -> dict[str, Drug]:
         return {drug.id: drug for drug in self.drugs.drugs}
+
+    @functools.cached_property
+    def step_cites(self) -> dict[str, list[Citation]]:
+        """Each option's citations for its step of the plan."""
+        return {c.option.id: c.option.step.sources for c in self.options}
 
     @functools.cached_property
     def relapse_signs(self) -> frozenset[str]:
@@ -201,6 +210,7 @@ class _Parsed(NamedTuple):
     definitions: Definitions | None
     rules: RulesFile | None
     leaflet: LeafletFile | None
+    plan: PlanFile | None
     #: each option file: its name, its option, and the problems reading it
     options: tuple[tuple[str, Option | None, tuple[str, ...]], ...]
 
@@ -217,6 +227,7 @@ def _parse(files: Files, problems: Problems) -> _Parsed:
         read(root / "definitions.yaml", Definitions, problems, data["definitions.yaml"]),
         read(root / "rules.yaml", RulesFile, problems, data["rules.yaml"]),
         read(root / "leaflet.yaml", LeafletFile, problems, data["leaflet.yaml"]),
+        read(root / "plan.yaml", PlanFile, problems, data["plan.yaml"]),
     )
     options = []
     for name in files.options:
@@ -249,7 +260,7 @@ def _options(parsed: _Parsed, sources: dict[str, Source], vocab: Vocabularies,
 
 def _assemble(parsed: _Parsed, root: Path, problems: Problems) -> Knowledge | None:
     """Check the validated files as a whole and compile them: the knowledge, if usable."""
-    sources_file, drugs, symptoms, settings, definitions, rules, leaflet, _ = parsed
+    sources_file, drugs, symptoms, settings, definitions, rules, leaflet, plan_file, _ = parsed
     sources = _check_sources(sources_file, problems) if sources_file else {}
     drug_names = _drug_index(drugs, problems) if drugs else {}
     if drugs:
@@ -283,14 +294,17 @@ def _assemble(parsed: _Parsed, root: Path, problems: Problems) -> Knowledge | No
                          f"unknown fact '{factor.fact}'")
     if leaflet:
         check_leaflet(leaflet, sources, option_ids, file_ids, problems)
+    read_options = [option for _, option, _ in parsed.options if option is not None]
+    plan = (compile_plan(plan_file, read_options, sources, vocab, problems,
+                         frozenset(file_ids - option_ids)) if plan_file else None)
 
     if not (sources_file and drugs and symptoms and settings and definitions and rules
-            and leaflet and holds):
+            and leaflet and holds and plan):
         return None
     return Knowledge(
         sources=sources, drugs=drugs, definitions=definitions, rules=rules,
         options=tuple(options), drug_names=drug_names, leaflet=leaflet, symptoms=symptoms,
-        symptom_names=symptom_names, settings=settings, holds=holds,
+        symptom_names=symptom_names, settings=settings, holds=holds, plan=plan,
         exclusions=exclusions, gaps=gaps, cautions=cautions, prognostic=prognostic,
         context=context, root=root,
     )
@@ -331,7 +345,7 @@ def _from_cache(key: bytes) -> _Parsed | None:
     if not isinstance(found, tuple) or len(found) != len(_Parsed._fields):
         return None
     kinds = (SourcesFile, DrugsFile, SymptomsFile, SettingsFile, Definitions, RulesFile,
-             LeafletFile)
+             LeafletFile, PlanFile)
     files, options = found[:-1], found[-1]
     if not (all(isinstance(m, k) for m, k in zip(files, kinds, strict=True))
             and isinstance(options, tuple)

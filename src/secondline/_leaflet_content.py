@@ -167,6 +167,13 @@ def _helplines(case: Case, pick: _Picker, knowledge: Knowledge) -> tuple[Helplin
     return tuple(rows.values())
 
 
+def in_plan_order(assessment: Assessment) -> list[OptionOut]:
+    """The suggested options in the plan's order (step by step, preferred first)."""
+    by_id = {o.id: o for o in assessment.options}
+    planned = [by_id[oid] for step in assessment.plan for oid in step.options if oid in by_id]
+    return planned + [o for o in assessment.options if o not in planned]
+
+
 def build_leaflet(
     case: Case, assessment: Assessment, knowledge: Knowledge | None = None
 ) -> Leaflet:
@@ -174,16 +181,26 @@ def build_leaflet(
     knowledge = knowledge or load_knowledge()
     words, labels = knowledge.leaflet, knowledge.leaflet.labels
     pick = _Picker(case, assessment, knowledge)
-    standard = [o for o in assessment.options if o.availability == "standard"]
-    trial = [o for o in assessment.options if o.availability == "clinical-trial"]
+    ordered = in_plan_order(assessment)
+    standard = [o for o in ordered if o.availability == "standard"]
+    trial = [o for o in ordered if o.availability == "clinical-trial"]
+    declined = not case.wishes.active_treatment
 
-    sections = [
+    sections = []
+    if declined:  # their choice, and the care that remains, before anything else
+        intro = words.options_intro if standard else words.no_options
+        sections.append(Section(
+            "your-choice", labels.your_choice,
+            (*pick.say(words.declined), *pick.say(intro)),
+            parts=_options(standard, pick, knowledge, None),
+        ))
+    sections += [
         Section("read-first", labels.read_first, pick.say(words.disclaimer)),
         Section("your-leukaemia", labels.your_leukaemia, pick.say(
-            [*words.about, *words.states, *words.declined]
+            [*words.about, *words.states]
         )),
     ]
-    if standard or not trial:
+    if not declined and (standard or not trial):
         intro = words.options_intro if standard else words.no_options
         sections.append(Section(
             "options", labels.options, pick.say(intro),

@@ -50,6 +50,8 @@ class LeafletLabels(_Strict):
     latest_results: str
     no_results_date: str
     read_first: str
+    #: the first heading when the person has declined treatment of the leukaemia
+    your_choice: str
     your_leukaemia: str
     options: str
     trial_options: str

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from secondline._assessment import Assessment, SourceOut
+from secondline._assessment import Assessment, OptionOut, SourceOut
+from secondline._case import Case
 from secondline._knowledge import Knowledge, load_knowledge
+from secondline._plan import case_markers, headlines
 from secondline._schema import Citation
 
 _MARK = {True: "[green]✔ yes[/]", False: "[red]✘ no[/]", None: "[yellow]? not known[/]"}
-_CATEGORY_TITLES = {
-    "chemotherapy": "Chemotherapy",
-    "immunotherapy": "Immunotherapy and antibodies",
-    "car-t": "CAR T-cell therapy",
-    "targeted": "Targeted drugs",
-    "stem-cell-transplant": "Stem cell transplant",
-    "radiotherapy": "Radiotherapy",
-    "cns-directed": "Brain and spinal cord (CNS)",
-    "supportive": "Supportive care",
-    "clinical-trial": "Clinical trials",
-    "symptom-control": "Symptom control",
-}
 
 
 def _cite(cites: list[Citation]) -> str:
@@ -83,16 +71,39 @@ def _status(a: Assessment) -> Panel:
     return Panel(Group(table, Text(" · ".join(facts)), reasons), title=title, title_align="left")
 
 
+def _badge(option: OptionOut) -> str:
+    return " [magenta](clinical trial only)[/]" if option.availability != "standard" else ""
+
+
+def _plan(a: Assessment) -> Group:
+    """The plan, compact: each step, and in it each option's name with one line of reason."""
+    by_id, headline = {o.id: o for o in a.options}, headlines(a)
+    line = "first treatment" if a.line == "first-line" else "second line or later"
+    parts: list[RenderableType] = [Text.from_markup(f"[bold]The plan: options to discuss "
+                                                    f"({line})[/]")]
+    for step in a.plan:
+        choose = " [dim](one of these)[/]" if step.choose == "one" else ""
+        parts.append(Text.from_markup(f"[bold]{escape(step.title)}[/]{choose}"))
+        rows = [f"[bold cyan]{escape(by_id[oid].name)}[/]{_badge(by_id[oid])} — "
+                f"{escape(headline[oid])}" for oid in step.options]
+        parts.append(_items(rows, bullet="[cyan]•[/]"))
+        if len(step.options) > 1:
+            parts.append(_items([f"[dim]{escape(r)}[/]" for r in step.order_reasons],
+                                bullet=""))
+    if not a.plan:
+        parts.append(Text("No options to discuss are described by the sources for this case."))
+    return Group(*parts)
+
+
 def _options(a: Assessment) -> list[Panel]:
+    """Every suggested option in full, step by step."""
+    by_id = {o.id: o for o in a.options}
     panels = []
-    ordered = sorted(a.options, key=lambda o: list(_CATEGORY_TITLES).index(o.category))
-    for category, group in groupby(ordered, key=lambda o: o.category):
+    for step in a.plan:
         parts: list[RenderableType] = []
-        for option in group:
-            trial_only = option.availability != "standard"
-            badge = " [magenta](clinical trial only)[/]" if trial_only else ""
+        for option in (by_id[oid] for oid in step.options):
             parts.append(Text.from_markup(
-                f"[bold cyan]{escape(option.name)}[/]{badge}  [dim]{option.id}[/]"))
+                f"[bold cyan]{escape(option.name)}[/]{_badge(option)}  [dim]{option.id}[/]"))
             about = [escape(option.summary)]
             if option.how_given:
                 about.append(f"[italic]How it is given:[/] {escape(option.how_given)}")
@@ -101,8 +112,7 @@ def _options(a: Assessment) -> list[Panel]:
                                 bullet="[green]•[/]"))
             parts.append(_items([f"[dim]Sources: {escape(_cite(option.sources))}[/]"],
                                 bullet=""))
-        panels.append(Panel(Group(*parts), title=_CATEGORY_TITLES[category],
-                            title_align="left"))
+        panels.append(Panel(Group(*parts), title=escape(step.title), title_align="left"))
     return panels
 
 
@@ -157,20 +167,31 @@ def _sources(sources: list[SourceOut]) -> Group:
     return Group(Text.from_markup("[bold]Sources[/]"), _items(items))
 
 
-def render(a: Assessment, console: Console) -> None:
+def _key_points(a: Assessment) -> list[str]:
+    """What the team should see before the details: missing facts that decide options,
+    and cautions."""
+    points = [f"[yellow]Missing:[/] {escape(m.why)} [dim](affects {', '.join(m.affects)})[/]"
+              for m in a.missing if "decides" in m.why]
+    points += [f"[bold yellow]Caution:[/] {escape(c.text)}" for c in a.cautions]
+    return points
+
+
+def render(a: Assessment, console: Console, case: Case | None = None) -> None:
+    """Summary, plan, status, then the details: readable at 80 columns."""
     knowledge = load_knowledge()
     who = f"Case {a.case_id}" if a.case_id else "Case"
     console.rule(f"[bold]secondline[/] · {escape(who)} · {a.disease} · as of {a.as_of}")
+    if case is not None:
+        line = [case.disease, f"age {case.age}", case_markers(knowledge.plan, case)]
+        console.print(escape(" · ".join(part for part in line if part)))
+    console.print(Panel(Text(a.summary, style="bold"), title="Summary", title_align="left"))
+    console.print(_plan(a))
     console.print(_status(a))
-    if a.treatments:
-        console.print(_history(a, knowledge))
-    if a.options:
-        line = "first treatment" if a.line == "first-line" else "second line or later"
-        console.print(f"[bold]Options to discuss ({line})[/]")
-        for panel in _options(a):
-            console.print(panel)
-    else:
-        console.print("[bold]No options to discuss are described by the sources for this case.[/]")
+    if points := _key_points(a):
+        console.print(_items(points, bullet="!", indent=0))
+    console.rule("[bold]Details[/]")
+    for panel in _options(a):
+        console.print(panel)
     if a.not_suggested:
         console.print(_not_suggested(a))
     if a.missing:
@@ -189,6 +210,8 @@ def render(a: Assessment, console: Console) -> None:
         console.print("[bold]Where the sources are silent[/]")
         console.print(_items([f"{escape(gap.text)} [dim]({escape(_cite(gap.sources))})[/]"
                               for gap in a.gaps]))
+    if a.treatments:
+        console.print(_history(a, knowledge))
     if a.warnings:
         console.print(_items([escape(w) for w in a.warnings],
                              bullet="[bold yellow]Warning:[/]", indent=0))

@@ -216,6 +216,13 @@ class ExampleCase(_Strict):
     reason_includes: str | None = None
 
 
+class StepRef(_Strict):
+    """The step of the plan (plan.yaml) an option belongs to, and the page that puts it there."""
+
+    id: str
+    sources: list[Citation] = Field(min_length=1)
+
+
 class Option(_Strict):
     id: str
     name: str
@@ -231,6 +238,8 @@ class Option(_Strict):
     #: clinical-trial: only ever within a trial; trial_only_when can also make it so
     availability: Literal["standard", "clinical-trial"] = "standard"
     rank: int
+    #: its step in the plan
+    step: StepRef
     suggest_when: Condition
     trial_only_when: Condition | None = None
     not_when: list[Exclusion] = Field(default_factory=list)

@@ -51,8 +51,12 @@ def test_relapsed_cd19_case_shows_blinatumomab_with_its_source_and_the_timeline(
     expect(page.locator("#status-title")).to_contain_text("relapsed")
     option = page.locator("#option-blinatumomab")
     expect(option).to_be_visible()
-    expect(option.get_by_role("heading")).to_contain_text("Blinatumomab")
+    expect(option.locator("summary")).to_contain_text("Blinatumomab")
+    # its reasons and sources are folded under it: one click shows them
     source = option.locator(".cites a").first
+    expect(source).to_be_hidden()
+    option.locator("summary").click()
+    expect(source).to_be_visible()
     expect(source).to_contain_text("›")
     assert (source.get_attribute("href") or "").startswith("https://")
     # the three remission criteria, each ticked or crossed in words
@@ -68,11 +72,14 @@ def test_relapsed_cd19_case_shows_blinatumomab_with_its_source_and_the_timeline(
     expect(timeline.locator("title").first).to_contain_text("MDT-B1")
     expect(timeline).to_contain_text("complete remission")
     expect(timeline).to_contain_text(re.compile(r"remission \d+\.\d months"))
-    expect(page.locator("section.warnings")).to_contain_text("due for review")
+    # review dates are stated once, with the sources, not as the first thing shown
+    expect(page.locator("#reviews")).to_contain_text("past their review date")
+    assert page.locator("#reviews").bounding_box()["y"] > (  # type: ignore[index]
+        page.locator("#plan").bounding_box()["y"])  # type: ignore[index]
     page.screenshot(path=str(output / "mdt-results.png"), full_page=True)
 
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download the patient leaflet (PDF)").click()
+        page.get_by_role("button", name="Patient leaflet (PDF)").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
     pdf = output / "leaflet-from-page.pdf"
@@ -89,8 +96,10 @@ def test_loading_an_hcl_example_shows_the_two_year_reasoning(page: Page) -> None
         str(ROOT / "examples" / "hcl-late-relapse.yaml"))
     page.get_by_role("button", name="Load and assess").click()
     expect(page.locator("#results")).to_be_visible()
+    page.locator("#option-cladribine summary").click()
     expect(page.locator("#option-cladribine")).to_contain_text("more than 2 years ago")
     # the form now holds the loaded case, so it can be edited and assessed again
+    page.get_by_role("link", name="Edit the case").click()
     expect(page.get_by_role("group", name="Disease", exact=True).get_by_label(
         "Hairy cell leukaemia")).to_be_checked()
 
@@ -145,6 +154,7 @@ def test_the_form_works_from_the_keyboard_alone(page: Page) -> None:
 
 def test_a_case_saved_from_the_form_loads_back_unchanged(page: Page, output: Path) -> None:
     fill_relapsed_cd19_case(page)
+    page.get_by_role("link", name="Edit the case").click()  # the folded form, one click away
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Save the case (YAML)").click()
     saved = output / "saved-case.yaml"
@@ -154,6 +164,7 @@ def test_a_case_saved_from_the_form_loads_back_unchanged(page: Page, output: Pat
     page.get_by_label("Case file (YAML or JSON)").set_input_files(str(saved))
     page.get_by_role("button", name="Load and assess").click()
     expect(page.locator("#option-blinatumomab")).to_be_visible()
+    expect(page.locator("#case-form")).to_be_hidden()  # folded away under the results
     expect(page.get_by_label("Drugs")).to_have_value(
         "prednisolone, dexamethasone, cytarabine, methotrexate")
 

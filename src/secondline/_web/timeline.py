@@ -95,6 +95,35 @@ def _treatment_name(t: TreatmentOut) -> str:
     return f"{t.episode or '-'}. {what}"
 
 
+def timeline_items(case: Case, assessment: Assessment) -> list[str]:
+    """The same history as the picture, in words, one event per line, oldest first: what
+    narrow screens show instead of the picture, and the picture's text description."""
+    dated: list[tuple[dt.date, int, str]] = []
+    if case.diagnosed:
+        dated.append((case.diagnosed, 0, f"{case.diagnosed}: diagnosed."))
+    for t in assessment.treatments:
+        if not (t.started or t.ended):
+            continue
+        response = RESPONSE[t.response][0]
+        dated.append((t.started or t.ended or assessment.as_of, 1,
+                      f"{t.started or 'start not recorded'} to {t.ended or 'no end recorded'}: "
+                      f"treatment {_treatment_name(t)}, {response}."))
+    latest = case.assessment.date if case.assessment else None
+    for span in remission_spans(assessment, latest):
+        end = ", ending in relapse" if span.to_relapse else ""
+        dated.append((span.start, 2, f"{span.start} to {span.end}: in remission, "
+                                     f"{span.months:.1f} months{end}."))
+    if latest:
+        dated.append((latest, 3, f"{latest}: latest assessment, "
+                                 f"{assessment.status.state}."))
+    items = [text for _, _, text in sorted(dated, key=lambda d: (d[0], d[1]))]
+    undated = len(assessment.treatments) - sum(1 for t in assessment.treatments
+                                               if t.started or t.ended)
+    if undated:
+        items.append(f"{undated} treatment(s) without dates are not drawn.")
+    return items
+
+
 def timeline_svg(case: Case, assessment: Assessment) -> str:
     """The picture, as an inline SVG element with a title and a text description."""
     dated = [t for t in assessment.treatments if t.started or t.ended]

@@ -26,10 +26,12 @@ from secondline._case import (
 )
 from secondline._facts import FACTS
 from secondline._knowledge import load_knowledge
-from secondline._schema import Category, Citation
+from secondline._plan import case_markers, headlines
+from secondline._schema import Citation
+from secondline._sources import review_warning
 from secondline._web.form import NONE_FOUND, input_id, label_for
 from secondline._web.paths import TEMPLATES_DIR
-from secondline._web.timeline import timeline_svg
+from secondline._web.timeline import timeline_items, timeline_svg
 
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
@@ -37,20 +39,6 @@ templates = Jinja2Templates(
 )
 templates.env.globals["input_id"] = input_id
 templates.env.globals["label_for"] = label_for
-
-CATEGORIES: dict[str, str] = {
-    "chemotherapy": "Chemotherapy",
-    "immunotherapy": "Immunotherapy",
-    "car-t": "CAR T-cell therapy",
-    "targeted": "Targeted drugs",
-    "stem-cell-transplant": "Stem cell transplant",
-    "radiotherapy": "Radiotherapy",
-    "cns-directed": "Treatment for the brain and spinal cord (CNS)",
-    "supportive": "Supportive care",
-    "clinical-trial": "Clinical trials",
-    "symptom-control": "Symptom control",
-}
-assert set(CATEGORIES) == set(get_args(Category))
 
 OUTCOMES = {
     "excluded": "ruled out",
@@ -110,13 +98,15 @@ def page_context() -> dict[str, Any]:
     }
 
 
-def _link(citation: Citation, urls: dict[str, tuple[str, str]]) -> dict[str, str]:
+def _link(citation: Citation, urls: dict[str, tuple[str, str]],
+          numbers: dict[str, int]) -> dict[str, Any]:
     """A citation as a link that opens the source page at its section (a text
     fragment, which browsers that support it scroll to); no link without a confirmed
-    public address."""
+    public address. ``number`` is the source's place in the numbered list of sources."""
     url, publisher = urls.get(citation.source, ("", citation.source))
     fragment = f"#:~:text={quote(citation.section, safe='')}" if url else ""
-    return {"href": url + fragment, "publisher": publisher, "section": citation.section}
+    return {"href": url + fragment, "publisher": publisher, "section": citation.section,
+            "number": numbers.get(citation.source)}
 
 
 def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
@@ -124,13 +114,22 @@ def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
     threshold = knowledge.definitions.remission.marrow_blasts_below_percent
     urls = {s.id: (s.url or "", s.publisher) for s in knowledge.sources.values()}
     names = {c.option.id: c.option.name for c in knowledge.options}
-    grouped: dict[str, list[Any]] = {}
-    for option in assessment.options:
-        grouped.setdefault(option.category, []).append(option)
+    numbers = {source.id: i for i, source in enumerate(assessment.sources, 1)}
+    reviews = {review_warning(s) for s in assessment.sources if s.review_overdue}
+    cautions = {c.text for c in assessment.cautions}
+    markers = case_markers(knowledge.plan, case)
     return {
         "a": assessment,
+        "case_line": " · ".join(part for part in (
+            case.disease, f"age {case.age}", markers) if part),
+        "options": {o.id: o for o in assessment.options},
+        "headlines": headlines(assessment),
+        "numbers": numbers,
+        # the warnings that are neither cautions nor reviews (those are shown in their place)
+        "notes": [w for w in assessment.warnings if w not in reviews and w not in cautions],
+        "reviews": [review_warning(s) for s in assessment.sources if s.review_overdue],
         "timeline": timeline_svg(case, assessment),
-        "groups": [(CATEGORIES[c], grouped[c]) for c in CATEGORIES if c in grouped],
+        "timeline_items": timeline_items(case, assessment),
         "criteria": [(label.format(threshold=threshold),
                       getattr(assessment.status.remission, key))
                      for key, label in CRITERIA.items()],
@@ -140,6 +139,6 @@ def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
              "why": m.why, "target": _target(m.field, len(case.treatments))}
             for m in assessment.missing
         ],
-        "link": lambda c: _link(c, urls),
+        "link": lambda c: _link(c, urls, numbers),
         "overdue": [s for s in assessment.sources if s.review_overdue],
     }
