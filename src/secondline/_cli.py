@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
     assess.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
+    assess.add_argument("--guidance", choices=("current",),
+                        help="current: add the dated layer of guidance newer than the pages")
 
     leaflet = commands.add_parser(
         "leaflet", help="write the patient leaflet for one case, as HTML or PDF"
@@ -60,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     leaflet.add_argument("--format", choices=("html", "pdf"),
                          help="html or pdf (default: from the suffix of FILE)")
     leaflet.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
+    leaflet.add_argument("--guidance", choices=("current",),
+                         help="current: say what newer guidance adds to the pages")
 
     schema = commands.add_parser("schema", help="print the case format as JSON Schema")
     schema.add_argument(
@@ -102,7 +106,7 @@ def _assess(args: argparse.Namespace) -> int:
         case = read_case(args.case, args.as_of)
     except CaseError as exc:
         return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid case")
-    result = assess(case)
+    result = assess(case, guidance=args.guidance)
     if args.json:
         from secondline._assessment import assessment_json
 
@@ -131,9 +135,12 @@ def _leaflet(args: argparse.Namespace) -> int:
         case = read_case(args.case, args.as_of)
     except CaseError as exc:
         return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid case")
+    from secondline._engine import assess
     from secondline._leaflet import leaflet_html, leaflet_pdf
 
-    data = leaflet_pdf(case) if fmt == "pdf" else leaflet_html(case).encode("utf-8")
+    result = assess(case, guidance=args.guidance)
+    data = (leaflet_pdf(case, result) if fmt == "pdf"
+            else leaflet_html(case, result).encode("utf-8"))
     try:
         output.write_bytes(data)
     except OSError as exc:

@@ -40,6 +40,22 @@ templates = Jinja2Templates(
 templates.env.globals["input_id"] = input_id
 templates.env.globals["label_for"] = label_for
 
+#: what a current-guidance item does to the pages' answer, in a badge's words
+GUIDANCE_WORDS = {
+    "supports": "supports", "narrows": "narrower", "undecided": "cannot tell yet",
+    "widens": "adds an option", "withdrawn": "withdrawn", "noted": "note",
+}
+
+
+def _guidance_for(assessment: Assessment) -> dict[str, list[Any]]:
+    """The current-guidance items that speak about each suggested option."""
+    found: dict[str, list[Any]] = {}
+    for item in assessment.guidance.items if assessment.guidance else []:
+        if item.option is not None:
+            found.setdefault(item.option, []).append(item)
+    return found
+
+
 OUTCOMES = {
     "excluded": "ruled out",
     "not-indicated": "conditions not met",
@@ -128,6 +144,8 @@ def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
         # the warnings that are neither cautions nor reviews (those are shown in their place)
         "notes": [w for w in assessment.warnings if w not in reviews and w not in cautions],
         "reviews": [review_warning(s) for s in assessment.sources if s.review_overdue],
+        "guidance_for": _guidance_for(assessment),
+        "guidance_words": GUIDANCE_WORDS,
         "timeline": timeline_svg(case, assessment),
         "timeline_items": timeline_items(case, assessment),
         "criteria": [(label.format(threshold=threshold),
