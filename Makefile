@@ -46,6 +46,7 @@ pytest: $(STAMP)
 ## bench: speed figures (printed, never asserted)
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/assess.py
+	$(BIN)/python bench/fhir_io.py
 	$(BIN)/python bench/serve.py
 
 ## catalogue: regenerate docs/knowledge.md from the knowledge files

@@ -14,10 +14,11 @@ from secondline import __version__
 from secondline._assessment import SourceOut, assessment_json
 from secondline._case import Case
 from secondline._engine import assess
+from secondline._fhir.output import with_input
 from secondline._knowledge import load_knowledge
 from secondline._parse import assessment_json_schema, case_json_schema
 from secondline._sources import judged_sources
-from secondline._web.body import case_from_body, read_body
+from secondline._web.body import case_from_body, read_body, reading_from_body
 from secondline._web.guard import Busy, busy_response, render_slot
 from secondline._web.problems import Problems
 
@@ -36,8 +37,15 @@ CASE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "A case as in the contract, section 1, as JSON (or YAML, sent with "
-        "any other content type).",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Case"}}},
+        "any other content type), or a FHIR R4 Bundle (collection, searchset or "
+        "transaction) as JSON: any JSON object with a resourceType is read as FHIR.",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Case"}},
+            "application/fhir+json": {"schema": {
+                "type": "object", "description": "A FHIR R4 Bundle",
+                "properties": {"resourceType": {"type": "string", "enum": ["Bundle"]}},
+                "required": ["resourceType"]}},
+        },
     }
 }
 _INVALID: dict[int | str, dict[str, Any]] = {
@@ -52,7 +60,9 @@ _INVALID: dict[int | str, dict[str, Any]] = {
     "/assess",
     summary="Assess a case",
     openapi_extra=CASE_BODY,
-    responses={200: {"description": "The assessment (contract section 3)", "content": {
+    responses={200: {"description": "The assessment (contract section 3); for a FHIR "
+                     "Bundle it also holds `input`: where each fact came from and what "
+                     "was not read, and why", "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/Assessment"}}}},
         **_INVALID},
 )
@@ -67,9 +77,11 @@ async def assess_case(request: Request, guidance: Guidance = GUIDANCE) -> Respon
 
 
 def _assessment_response(raw: bytes, content_type: str, guidance: Guidance) -> Response:
-    case = case_from_body(raw, content_type)
-    return Response(assessment_json(assess(case, guidance=guidance)),
-                    media_type="application/json")
+    case, reading = reading_from_body(raw, content_type)
+    result = assess(case, guidance=guidance)
+    if reading is not None:
+        result = with_input(result, reading)
+    return Response(assessment_json(result), media_type="application/json")
 
 
 @router.post(
