@@ -1,5 +1,5 @@
 """The command line: ``secondline assess | leaflet | schema | sources | serve | check |
-catalogue``.
+catalogue``, and the case store's commands (``_store_cli``).
 
 Exit codes: 0 done; 2 the input (case or arguments) is invalid; 3 the knowledge base
 is invalid. Problems go to standard error, one line each, never as a traceback.
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from secondline import __version__
+from secondline import __version__, _store_cli
 from secondline._errors import CaseError, KnowledgeError
 
 EXIT_INVALID_INPUT = 2
@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
+    _store_cli.add_commands(commands)
     return parser
 
 
@@ -175,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "sources":
             return _sources(args)
+        if args.command in _store_cli.COMMANDS:
+            return _store_cli.run(args)
         if args.command == "serve":
             from secondline._web.serve import serve
 
