@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--workers", type=int, default=None, metavar="N",
                        help="worker processes (default: one per CPU core)")
+    serve.add_argument("--db", metavar="URL", help="the case store (default: "
+                       "$SECONDLINE_DB, else a SQLite file in the user's data directory)")
 
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
@@ -181,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from secondline._web.serve import serve
 
-            return serve(args.host, args.port, args.workers)
+            return serve(args.host, args.port, args.workers, args.db)
         if args.command == "check":
             from secondline._knowledge import load_knowledge
 

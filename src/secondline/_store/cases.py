@@ -224,3 +224,21 @@ def show_case(db: Database, actor: Actor, ref: str) -> dict[str, Any]:
         detail = case_detail(connection, ref)
     db.write(lambda c: audit(c, actor, "case.view", detail["ref"]))
     return detail
+
+
+def case_choices(db: Database, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest stored cases, for a meeting page's list to pick from: reference, the
+    case's own id and disease."""
+    newest = (sa.select(sa.func.max(case_versions.c.id))
+              .group_by(case_versions.c.case_id).scalar_subquery())
+    with db.read() as connection:
+        rows = connection.execute(
+            sa.select(cases.c.ref, case_versions.c.data)
+            .join(case_versions, case_versions.c.case_id == cases.c.id)
+            .where(case_versions.c.id.in_(newest))
+            .order_by(cases.c.id.desc()).limit(limit)).all()
+    out = []
+    for row in rows:
+        data = json.loads(row.data)
+        out.append({"ref": row.ref, "case_id": data.get("id"), "disease": data["disease"]})
+    return out
