@@ -25,10 +25,10 @@ from secondline._store.core import (
     audit,
     dumps,
     line,
-    note,
     now,
     stamp,
 )
+from secondline._store.core import note as free_text
 from secondline._store.db import Database
 from secondline._store.errors import InvalidInput
 from secondline._store.meetings import meeting_row
@@ -67,12 +67,12 @@ def _choices(options: list[str], other: list[str]) -> list[dict[str, str]]:
 
 def decide(db: Database, actor: Actor, case_ref: str, meeting_ref: str, options: list[str],
            other: list[str] | None = None, reason: str | None = None,
-           text: str | None = None) -> dict[str, Any]:
+           note: str | None = None) -> dict[str, Any]:
     """Record a decision for a case on a meeting's list; return it as stored."""
     actor.require_write("record decisions")
     chosen = _choices(options, other or [])
     coding = reason_for(reason) if reason else None
-    written = note(text)
+    written = free_text(note)
 
     def work(connection: Connection) -> dict[str, Any]:
         meeting = meeting_row(connection, meeting_ref)
