@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -71,9 +73,15 @@ def create_app(db: str | None = None) -> FastAPI:
     is ``db`` (a URL), else ``SECONDLINE_DB``, else the default file; it is opened at
     its first use, so the application runs without one."""
     load_knowledge()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.store.dispose()  # the store's pooled connections, closed on shutdown
+
     app = FastAPI(
         title="secondline", version=__version__, description=DESCRIPTION,
-        docs_url=None, redoc_url=None,
+        docs_url=None, redoc_url=None, lifespan=lifespan,
     )
     app.add_exception_handler(CaseError, case_error_handler)
     app.add_exception_handler(RequestValidationError, request_error_handler)
