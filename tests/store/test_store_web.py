@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
-from secondline._store import Actor, Database, add_case, add_user, issue_token
+from secondline._store import Actor, Database, add_user, issue_token
 from secondline._store.cases import Assessed, insert_assessment
 from secondline._store.core import audit_rows
 from secondline._store.tables import case_versions, decisions
@@ -284,7 +284,7 @@ def test_a_store_not_set_up_answers_503_to_a_user_and_401_to_anyone(
 def test_the_meeting_page_shows_summary_and_plan_when_the_assessment_has_them(
     client: TestClient, app_db: Database,
 ) -> None:
-    ref, meeting = a_meeting(client, token_for(app_db, "carol"))
+    _, meeting = a_meeting(client, token_for(app_db, "carol"))
     sign_in(client, "carol")
     page = client.get(f"/meetings/{meeting}").text
     assert "HCL, relapsed; 3 options the sources describe" in page  # made of its fields
@@ -308,4 +308,3 @@ def test_the_meeting_page_shows_summary_and_plan_when_the_assessment_has_them(
     assert "Options the sources describe" not in page
     pack = client.get(f"/meetings/{meeting}/pack").text
     assert shown["summary"] in pack
-    assert add_case  # the module's API, used by a_meeting through the web
