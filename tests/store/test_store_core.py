@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from secondline import assess, parse_case
+from secondline import CaseError, assess, parse_case
 from secondline._assessment import assessment_json
 from secondline._knowledge import knowledge_version
 from secondline._store import (
@@ -236,3 +236,23 @@ def test_a_store_that_was_never_set_up_says_what_to_run(db_url: str) -> None:
         list_cases(database, CLINICIAN)
     assert "run `secondline db upgrade`" in refused.value.problems[0]
     database.dispose()
+
+
+def test_text_a_database_cannot_hold_is_refused_or_escaped_never_a_crash(db: Database) -> None:
+    data = example("hcl-late-relapse").model_dump(mode="json", exclude_unset=True)
+    try:
+        case = parse_case({**data, "id": "MDT\x00-1", "symptoms": ["fever\x00"]})
+    except CaseError:
+        case = None  # refused by the case model: nothing to store
+    if case is not None:
+        ref = add_case(db, CLINICIAN, case)  # JSON escapes NUL: PostgreSQL keeps it
+        assert show_case(db, CLINICIAN, ref)["versions"][0]["case"]["symptoms"] == ["fever\x00"]
+    meeting = new_meeting(db, CLINICIAN, MEETING_DAY, "MDT")
+    with pytest.raises(InvalidInput, match=r"^name: holds a control character"):
+        new_meeting(db, CLINICIAN, MEETING_DAY, "M\x00DT")
+    ref = add_case(db, CLINICIAN, example("hcl-late-relapse"))
+    add_cases(db, CLINICIAN, meeting, [ref])
+    with pytest.raises(InvalidInput, match=r"^note: holds a control character"):
+        decide(db, CLINICIAN, ref, meeting, ["cladribine"], note="a\x00b")
+    with pytest.raises(InvalidInput, match=r"^note: longer than 2000"):
+        decide(db, CLINICIAN, ref, meeting, ["cladribine"], note="x" * 2001)

@@ -103,9 +103,9 @@ def add_cases(db: Database, actor: Actor, meeting_ref: str, case_refs: list[str]
 
 def list_meetings(db: Database, actor: Actor) -> list[dict[str, Any]]:
     with db.read() as connection:
-        counts: dict[int, int] = dict(connection.execute(
+        counts = {int(meeting): int(count) for meeting, count in connection.execute(
             sa.select(meeting_cases.c.meeting_id, sa.func.count())
-            .group_by(meeting_cases.c.meeting_id)).tuples().all())
+            .group_by(meeting_cases.c.meeting_id))}
         found = [{"ref": m.ref, "date": m.date.isoformat(), "name": m.name,
                   "cases": counts.get(m.id, 0)}
                  for m in connection.execute(sa.select(meetings).order_by(

@@ -9,7 +9,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from secondline._store import Forbidden, InvalidInput, NotFound, NotReady, StoreError
 from secondline._web.auth import CsrfFailed, SignInNeeded
@@ -58,7 +60,17 @@ async def csrf_failed(request: Request, exc: Exception) -> Response:
                                 "this site; open the page again and retry"])
 
 
+async def unreadable_body(request: Request, exc: Exception) -> Response:
+    """A JSON body that is not even text (FastAPI's 400) is invalid input like any
+    other: 422, naming the body."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        return problems_response(["body: not valid JSON (UTF-8 text)"], 422)
+    return await http_exception_handler(request, exc)
+
+
 def add_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, unreadable_body)
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(SignInNeeded, sign_in_needed)
     app.add_exception_handler(CsrfFailed, csrf_failed)

@@ -82,7 +82,9 @@ def case_context(detail: dict[str, Any]) -> dict[str, Any]:
                     "option_ids": [o["id"] for o in a["assessment"]["options"]]}
                    for a in detail["assessments"]]
     latest = detail["assessments"][-1]["assessment"]
-    return {"case": detail, "assessments": assessments,
+    names = {o["id"]: o["name"] for a in detail["assessments"]
+             for o in a["assessment"]["options"]}
+    return {"case": detail, "assessments": assessments, "option_names": names,
             "latest": {"summary": summary_line(latest), "plan": plan_steps(latest),
                        "assessment": latest,
                        "groups": grouped_options(latest)}}
