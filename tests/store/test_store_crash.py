@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
-import pytest
 import sqlalchemy as sa
 
 from secondline._store import Actor, Database, add_user, issue_token

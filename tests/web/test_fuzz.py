@@ -2,9 +2,10 @@
 
 Every generated request must get an answer the spec documents: never a 500, never a
 body that breaks the documented schema. The case store's routes are fuzzed signed in,
-with an API token, against a store made for this module, so their bodies are reached. Cases valid by the schema may still be
-refused with 422 for cross-field reasons the schema cannot express (an end before a
-start, a date after ``as_of``), so positive-data acceptance is not among the checks.
+with an API token, against a store made for this module, so their bodies are reached.
+Cases valid by the schema may still be refused with 422 for cross-field reasons the
+schema cannot express (an end before a start, a date after ``as_of``), so positive-data
+acceptance is not among the checks.
 """
 
 from __future__ import annotations
