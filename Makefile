@@ -7,7 +7,8 @@ EXAMPLE ?= examples/b-all-relapsed-cd19.yaml
 
 NODE_STAMP := tests/browser/node_modules/.installed
 
-.PHONY: run serve test system-deps lint typecheck pytest bench catalogue safety-case clean
+.PHONY: run serve test system-deps lint typecheck pytest bench catalogue safety-case clean \
+	screenshots-store
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,12 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/assess.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/store.py
+
+## screenshots-store: regenerate the README's pictures of the store's meeting and case pages
+screenshots-store: system-deps $(NODE_STAMP) $(STAMP)
+	SECONDLINE_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q \
+		tests/browser/test_store_pages.py
 
 ## catalogue: regenerate docs/knowledge.md from the knowledge files
 catalogue: $(STAMP)

@@ -249,6 +249,11 @@ def test_the_api_stores_and_answers_in_the_contract_shape(client: TestClient,
     assert all({"code", "display"} <= set(r) for r in reasons)
     detail = client.get(f"/api/cases/{ref}", headers=headers).json()
     assert [v["version"] for v in detail["versions"]] == [1, 2]
+    sign_in(client, "carol")
+    page = client.get(f"/cases/{ref}").text
+    assert "Version 2, stored" in page
+    assert ": changed age</summary>" in page
+    assert "Version 1, stored" in page
 
 
 def test_the_openapi_document_describes_the_store(client: TestClient) -> None:

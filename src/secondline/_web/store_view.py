@@ -84,7 +84,12 @@ def case_context(detail: dict[str, Any]) -> dict[str, Any]:
     latest = detail["assessments"][-1]["assessment"]
     names = {o["id"]: o["name"] for a in detail["assessments"]
              for o in a["assessment"]["options"]}
+    versions = detail["versions"]
+    changes = {later["version"]: sorted(k for k in {*earlier["case"], *later["case"]}
+                                        if earlier["case"].get(k) != later["case"].get(k))
+               for earlier, later in zip(versions, versions[1:], strict=False)}
     return {"case": detail, "assessments": assessments, "option_names": names,
+            "changes": changes,
             "latest": {"summary": summary_line(latest), "plan": plan_steps(latest),
                        "assessment": latest,
                        "groups": grouped_options(latest)}}
