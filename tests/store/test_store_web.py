@@ -293,6 +293,7 @@ def test_the_meeting_page_shows_summary_and_plan_when_the_assessment_has_them(
     sign_in(client, "carol")
     page = client.get(f"/meetings/{meeting}").text
     assert "HCL, relapsed; 3 options the sources describe" in page  # made of its fields
+    assert "another version of the knowledge base" not in page
     assert "Options the sources describe (3)" in page
     # an engine that gives a summary and a plan: the page shows them instead
     case = example("hcl-late-relapse")
@@ -307,6 +308,7 @@ def test_the_meeting_page_shows_summary_and_plan_when_the_assessment_has_them(
         insert_assessment(connection, version, Assessed(
             case.as_of, json.dumps(shown), "sha256:" + "0" * 64))
     page = client.get(f"/meetings/{meeting}").text
+    assert "made with another version of the knowledge base" in page
     assert shown["summary"] in page
     assert "<strong>Treatment</strong> (choose one)" in page
     assert "Cladribine, Rituximab" in page

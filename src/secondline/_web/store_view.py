@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from secondline._knowledge import knowledge_version
 from secondline._store import override_reasons
 from secondline._web.view import CATEGORIES
 
@@ -67,6 +68,8 @@ def _case_view(case: dict[str, Any]) -> dict[str, Any]:
     assessment = case["assessment"]
     latest = case["decisions"][-1] if case["decisions"] else None
     return {**case, "summary": summary_line(assessment), "plan": plan_steps(assessment),
+            # assessed with other knowledge than this program's: the team is told
+            "earlier_knowledge": case["knowledge_version"] != knowledge_version(),
             "groups": grouped_options(assessment), "latest": latest,
             "option_names": {o["id"]: o["name"] for o in assessment.get("options", [])}}
 
