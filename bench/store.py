@@ -31,12 +31,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from pgcluster import running_postgres  # noqa: E402  the tests' throwaway server
-
-from secondline import read_case  # noqa: E402
-from secondline._store import (  # noqa: E402
+from secondline import read_case
+from secondline._store import (
     Actor,
     Database,
     add_case,
@@ -46,6 +42,10 @@ from secondline._store import (  # noqa: E402
     show_meeting,
     upgrade,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from pgcluster import running_postgres  # noqa: E402  the tests' throwaway server
 
 CASE = read_case(str(ROOT / "examples" / "b-all-relapsed-cd19.yaml"))
 ADMIN = Actor("bench", "admin")

@@ -9,6 +9,7 @@ assessment.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from secondline._knowledge import knowledge_version
@@ -90,7 +91,7 @@ def case_context(detail: dict[str, Any]) -> dict[str, Any]:
     versions = detail["versions"]
     changes = {later["version"]: sorted(k for k in {*earlier["case"], *later["case"]}
                                         if earlier["case"].get(k) != later["case"].get(k))
-               for earlier, later in zip(versions, versions[1:], strict=False)}
+               for earlier, later in pairwise(versions)}
     return {"case": detail, "assessments": assessments, "option_names": names,
             "changes": changes,
             "latest": {"summary": summary_line(latest), "plan": plan_steps(latest),
