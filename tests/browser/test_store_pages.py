@@ -74,9 +74,13 @@ def test_a_meeting_from_creation_to_the_printed_pack(signed_in: Page, stored: li
     page = signed_in
     assert serious(page) == []
     page.get_by_label("Date").fill("2026-12-01")
-    page.get_by_label("Name").fill("Haematology relapse MDT")
+    page.get_by_label("Name", exact=True).fill("Haematology relapse MDT")
+    page.get_by_label(re.compile("^Attendees")).fill(
+        "haematologist: Dr A Jones\nclinical nurse specialist: B Smith")
     page.get_by_role("button", name="Create the meeting").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Haematology relapse MDT")
+    expect(page.locator("p.meta").first).to_contain_text(
+        "Attending: Dr A Jones (haematologist), B Smith (clinical nurse specialist)")
     meeting_url = page.url
 
     for ref in stored:

@@ -116,8 +116,15 @@ async def create_meeting(request: Request, who: PageUser) -> Response:
         date = dt.date.fromisoformat(str(form.get("date", "")))
     except ValueError:
         raise store.InvalidInput(["date: not a date (YYYY-MM-DD)"]) from None
+    attendees = []
+    for i, text in enumerate(str(form.get("attendees", "")).splitlines()[:51]):
+        role, sep, name = text.partition(":")
+        if text.strip() and not sep:
+            raise store.InvalidInput([f"attendees[{i}]: write role: name"])
+        if text.strip():
+            attendees.append((role, name))
     ref = await run_in_threadpool(store.new_meeting, request.app.state.store, who.actor,
-                                  date, str(form.get("name", "")))
+                                  date, str(form.get("name", "")), attendees)
     return _see(f"/meetings/{ref}")
 
 
