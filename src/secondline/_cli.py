@@ -1,5 +1,5 @@
 """The command line: ``secondline assess | leaflet | export-fhir | schema | sources | serve |
-check | catalogue``.
+check | catalogue``, and the case store's commands (``_store_cli``).
 
 A CASE is a case file (YAML or JSON) or a FHIR R4 Bundle (JSON with ``resourceType``),
 told apart by its content.
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from secondline import __version__
+from secondline import __version__, _store_cli
 from secondline._errors import CaseError, KnowledgeError
 
 EXIT_INVALID_INPUT = 2
@@ -100,9 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--workers", type=int, default=None, metavar="N",
                        help="worker processes (default: one per CPU core)")
+    serve.add_argument("--db", metavar="URL", help="the case store (default: "
+                       "$SECONDLINE_DB, else a SQLite file in the user's data directory)")
 
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
+    _store_cli.add_commands(commands)
     return parser
 
 
@@ -232,10 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "sources":
             return _sources(args)
+        if args.command in _store_cli.COMMANDS:
+            return _store_cli.run(args)
         if args.command == "serve":
             from secondline._web.serve import serve
 
-            return serve(args.host, args.port, args.workers)
+            return serve(args.host, args.port, args.workers, args.db)
         if args.command == "check":
             from secondline._fhir.mapping import check_mapping
             from secondline._knowledge import load_knowledge

@@ -11,6 +11,7 @@ milliseconds); only knowledge without a single problem is ever cached.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,7 @@ from secondline._vocab import (
 )
 
 __all__ = ["KNOWLEDGE_DIR", "PLACEHOLDER", "CompiledOption", "Knowledge", "check_knowledge",
-           "load_knowledge", "symptom_key"]
+           "knowledge_version", "load_knowledge", "symptom_key"]
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 _RuleList = tuple[tuple[TruthOnly | None, Gap], ...]
@@ -323,3 +324,14 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> Knowledge:
             del _LOADED[copies[0]]
         _LOADED[memo] = found
     return found
+
+
+@functools.cache
+def knowledge_version(root: Path = KNOWLEDGE_DIR) -> str:
+    """Which knowledge an assessment came from: ``sha256:`` and the hex SHA-256 of every
+    knowledge file's name and bytes, in name order. The same files give the same version
+    on any machine; any edit to any file gives another. Read once per process."""
+    digest = hashlib.sha256()
+    for name, data in sorted(Files.read(root).data.items()):
+        digest.update(f"{name}\0{len(data or b'')}\0".encode() + (data or b""))
+    return f"sha256:{digest.hexdigest()}"

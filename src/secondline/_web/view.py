@@ -27,7 +27,7 @@ from secondline._case import (
 from secondline._facts import FACTS
 from secondline._knowledge import load_knowledge
 from secondline._plan import case_markers, headlines
-from secondline._schema import Citation
+from secondline._schema import Category, Citation
 from secondline._sources import review_warning
 from secondline._web.form import NONE_FOUND, input_id, label_for
 from secondline._web.paths import TEMPLATES_DIR
@@ -39,6 +39,21 @@ templates = Jinja2Templates(
 )
 templates.env.globals["input_id"] = input_id
 templates.env.globals["label_for"] = label_for
+
+#: option categories in words: how an assessment stored before the plan existed is grouped
+CATEGORIES: dict[str, str] = {
+    "chemotherapy": "Chemotherapy",
+    "immunotherapy": "Immunotherapy",
+    "car-t": "CAR T-cell therapy",
+    "targeted": "Targeted drugs",
+    "stem-cell-transplant": "Stem cell transplant",
+    "radiotherapy": "Radiotherapy",
+    "cns-directed": "Treatment for the brain and spinal cord (CNS)",
+    "supportive": "Supportive care",
+    "clinical-trial": "Clinical trials",
+    "symptom-control": "Symptom control",
+}
+assert set(CATEGORIES) == set(get_args(Category))
 
 #: what a current-guidance item does to the pages' answer, in a badge's words
 GUIDANCE_WORDS = {
