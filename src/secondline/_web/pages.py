@@ -19,6 +19,8 @@ from starlette.datastructures import FormData
 
 from secondline._engine import assess
 from secondline._errors import CaseError
+from secondline._fhir.output import with_input
+from secondline._fhir.source import case_from_data, is_fhir
 from secondline._parse import load_text, parse_case
 from secondline._web import view
 from secondline._web.api import leaflet_response
@@ -132,4 +134,18 @@ def _loaded(request: Request, raw: bytes, name: str) -> HTMLResponse:
     if not isinstance(data, dict):
         problem = f"{name}: must be a mapping of case fields"
         return _page(request, FormView({}, [problem]), status=422)
+    if is_fhir(data):
+        return _loaded_bundle(request, data)
     return _assessed(request, data)
+
+
+def _loaded_bundle(request: Request, data: dict[str, Any]) -> HTMLResponse:
+    """A FHIR Bundle: the case read from it fills the form, and the results say what was
+    read from where and what was not read."""
+    try:
+        case, reading = case_from_data(data)
+    except CaseError as exc:  # a BundleError too
+        return _page(request, FormView({}, exc.problems), status=422)
+    result = with_input(assess(case), reading)
+    return _page(request, FormView(case.model_dump(mode="json", exclude_none=True)),
+                 view.results_context(case, result))

@@ -25,6 +25,7 @@ from secondline._case import (
     TreatmentType,
 )
 from secondline._facts import FACTS
+from secondline._fhir.output import WARNING_PREFIX as FHIR_PREFIX
 from secondline._knowledge import load_knowledge
 from secondline._plan import case_markers, headlines
 from secondline._schema import Category, Citation
@@ -156,8 +157,12 @@ def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
         "options": {o.id: o for o in assessment.options},
         "headlines": headlines(assessment),
         "numbers": numbers,
-        # the warnings that are neither cautions nor reviews (those are shown in their place)
-        "notes": [w for w in assessment.warnings if w not in reviews and w not in cautions],
+        # the warnings that are neither cautions nor reviews (those are shown in their
+        # place), nor what a FHIR record did not give (listed apart, folded)
+        "notes": [w for w in assessment.warnings if w not in reviews and w not in cautions
+                  and not w.startswith(FHIR_PREFIX)],
+        "fhir_not_read": [w.removeprefix(FHIR_PREFIX) for w in assessment.warnings
+                          if w.startswith(FHIR_PREFIX)],
         "reviews": [review_warning(s) for s in assessment.sources if s.review_overdue],
         "guidance_for": _guidance_for(assessment),
         "guidance_words": GUIDANCE_WORDS,
