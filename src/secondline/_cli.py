@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="worker processes (default: one per CPU core)")
     serve.add_argument("--db", metavar="URL", help="the case store (default: "
                        "$SECONDLINE_DB, else a SQLite file in the user's data directory)")
+    serve.add_argument("--cds-trust", metavar="FILE",
+                       help="the EHRs trusted to call the CDS Hooks services (YAML or JSON: "
+                       "issuers with their keys inline or a jku allow-list); every hook "
+                       "call then needs their signed JWT. Without it the CDS services "
+                       "answer only clients on this machine")
 
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
@@ -254,7 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from secondline._web.serve import serve
 
-            return serve(args.host, args.port, args.workers, args.db)
+            try:
+                return serve(args.host, args.port, args.workers, args.db, args.cds_trust)
+            except CaseError as exc:  # an unusable trust file
+                return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid --cds-trust file")
         if args.command == "check":
             from secondline._fhir.mapping import check_mapping
             from secondline._knowledge import load_knowledge

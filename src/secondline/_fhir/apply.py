@@ -5,8 +5,21 @@
         {"name": "data", "resource": {"resourceType": "Bundle", ...}},
         {"name": "guidance", "valueCode": "current"}]}
 
-``data`` is the record (a Bundle as ``secondline assess`` reads it); ``guidance``
-(optional) switches the current-guidance layer on. The answer is
+``data`` is the record (a Bundle as ``secondline assess`` reads it), the parameter of
+that name in CPG-on-FHIR's ``$apply`` (HL7/cqf-recommendations, STU2,
+``input/fsh/operations/operationdefinition-cpg-plandefinition-apply.fsh``: "Data to be
+made available to the PlanDefinition evaluation", a Bundle). ``guidance`` (valueCode
+``current``; secondline's own) switches the current-guidance layer on, as the query
+parameter ``?guidance=current`` does.
+
+The other input parameters of CPG's ``$apply`` that describe who asks and where
+(``subject``, ``encounter``, ``practitioner``, ``organization``, ``userType``,
+``userLanguage``, ``userTaskContext``, ``setting``, ``settingContext``,
+``mergeNestedCarePlans``, ``useServerData``) are accepted and change nothing: the record
+in ``data`` is the whole input, and secondline keeps no data of its own to use. Those
+that would fetch data or knowledge from elsewhere (``prefetchData``, ``dataEndpoint``,
+``planDefinition``, ``url``, ``version``, ``parameters`` and the rest) are refused by
+name. The answer is
 ``request_group.plan_bundle``: transient, never stored. Every problem is an
 OperationOutcome issue whose ``expression`` is the FHIRPath of the field and whose
 ``diagnostics`` is the message.
@@ -22,6 +35,10 @@ from secondline._fhir.bundle import BundleError
 
 #: the parameters secondline's $apply takes
 PARAMETERS = ("data", "guidance")
+#: CPG $apply's parameters about the caller and setting: accepted, and they change nothing
+IGNORED = ("subject", "encounter", "practitioner", "organization", "userType",
+           "userLanguage", "userTaskContext", "setting", "settingContext",
+           "mergeNestedCarePlans", "useServerData")
 #: problem lines whose field is a path into the Bundle (others name a case field)
 _BUNDLE_FIELDS = ("entry", "type", "link", "meta", "identifier", "resourceType", "bundle")
 
@@ -68,9 +85,10 @@ def apply_input(data: Any, guidance: Literal["current"] | None = None) -> ApplyI
                 problems.append(f"{where}.valueCode: guidance takes the code 'current'")
             else:
                 guidance = "current"
-        else:
+        elif name not in IGNORED:
             problems.append(f"{where}.name: {str(name)[:40]!r} is not a parameter of "
-                            f"secondline's $apply ({', '.join(PARAMETERS)})")
+                            f"secondline's $apply ({', '.join(PARAMETERS)}, and "
+                            "the caller's context, which changes nothing)")
     if len(params) > 20:
         problems.append("Parameters.parameter: more than 20 parameters")
     if bundle is None and not problems:

@@ -1,0 +1,183 @@
+"""CDS Hooks over HTTP: ``GET /cds-services``, ``POST /cds-services/{id}`` and
+``POST /cds-services/{id}/feedback``.
+
+Who may call a service or send feedback:
+
+* with a trust file (``secondline serve --cds-trust FILE``), every call carries a JWT
+  from a trusted issuer whose ``aud`` is the exact URL called, else 401 naming why;
+* without one, only clients on this machine (loopback), else 403.
+
+Discovery lists no patient data and is open to any client that reaches the server
+(the specification's text asks for a JWT on discovery too; an EHR that sends one is not
+refused, and the sandbox and several EHRs call discovery without one).
+
+Problems answer as a FHIR OperationOutcome (what CDS Hooks 3.0 recommends), one issue a
+problem, each naming its field; nothing of a body reaches a log. Feedback goes to the
+case store's audit trail (``secondline._store.record_feedback``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from secondline import _store as store
+from secondline._cds_hooks.cards import CardContext
+from secondline._cds_hooks.models import OverrideReason
+from secondline._cds_hooks.prefetch import PrefetchError, gather
+from secondline._cds_hooks.service import (
+    SERVICES,
+    HookError,
+    answer,
+    card_topics,
+    discovery,
+    read_call,
+    read_feedback,
+)
+from secondline._cds_hooks.trust import Caller, Refused, Verifier
+from secondline._errors import CaseError
+from secondline._fhir.apply import operation_outcome
+from secondline._web.body import decode, read_body
+
+router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+#: card and suggestion uuids remembered for feedback (what each was about), at most
+MAX_TOPICS = 20_000
+_CODES = {401: "login", 403: "forbidden", 404: "not-found", 412: "incomplete",
+          422: "invalid", 503: "transient"}
+
+
+def problem(status: int, problems: list[str]) -> JSONResponse:
+    answer = JSONResponse(operation_outcome(problems, at="body", code=_CODES.get(status,
+                                                                              "invalid")),
+                          status_code=status)
+    if status == 401:
+        answer.headers["www-authenticate"] = 'Bearer error="invalid_token"'
+    return answer
+
+
+def endpoint_url(request: Request) -> str:
+    """The URL called, as the JWT's ``aud`` must give it: the trust file's
+    ``audience_base`` (when a proxy stands in front) and the path, else the URL seen."""
+    verifier: Verifier | None = request.app.state.cds_verifier
+    base = verifier.trust.audience_base if verifier is not None else None
+    if base:
+        return base.rstrip("/") + request.url.path
+    return f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+
+
+def mdt_url(request: Request) -> str:
+    """The MDT page (nothing of the patient in it)."""
+    verifier: Verifier | None = request.app.state.cds_verifier
+    base = verifier.trust.audience_base if verifier is not None else None
+    return (base.rstrip("/") + "/") if base else str(request.base_url)
+
+
+async def caller(request: Request) -> Caller | JSONResponse:
+    verifier: Verifier | None = request.app.state.cds_verifier
+    if verifier is None:
+        host = request.client.host if request.client else ""
+        if host in LOOPBACK or host.startswith("127."):
+            return Caller("cds-client:loopback")
+        return problem(403, ["client: no trust file is configured (secondline serve "
+                             "--cds-trust FILE), so the CDS services answer only on this "
+                             "machine"])
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return problem(401, ["authorization: send the EHR's JWT as 'Authorization: "
+                             "Bearer <JWT>'"])
+    try:
+        return await verifier.verify(token.strip(), endpoint_url(request))
+    except Refused as exc:
+        return problem(401, [f"authorization: {exc}"])
+
+
+async def _json(request: Request) -> Any:
+    raw, _ = await read_body(request)
+    if len(raw) > 16 * 1024:
+        return await run_in_threadpool(decode, raw, "application/json")
+    return decode(raw, "application/json")
+
+
+@router.get("", summary="CDS Hooks discovery: the patient-view services and their "
+            "prefetch templates")
+async def services() -> JSONResponse:
+    return JSONResponse(discovery().model_dump(exclude_none=True))
+
+
+def _unknown(service_id: str) -> JSONResponse:
+    return problem(404, [f"service: no CDS service {service_id[:64]!r} (these are: "
+                         f"{', '.join(SERVICES)})"])
+
+
+def _override_reasons() -> tuple[OverrideReason, ...]:
+    return tuple(OverrideReason(system=r.system, code=r.code, display=r.display)
+                 for r in store.override_reasons())
+
+
+def _remember(request: Request, topics: dict[str, dict[str, str | None]]) -> None:
+    kept: OrderedDict[str, dict[str, str | None]] = request.app.state.cds_topics
+    kept.update(topics)
+    while len(kept) > MAX_TOPICS:
+        kept.popitem(last=False)
+
+
+@router.post("/{service_id}", summary="Call a CDS service (patient-view): the options as "
+             "cards", response_class=Response)
+async def call_service(service_id: str, request: Request) -> Response:
+    if service_id not in SERVICES:
+        return _unknown(service_id)
+    who = await caller(request)
+    if isinstance(who, JSONResponse):
+        return who
+    try:
+        data = await _json(request)
+        call, context = read_call(data)
+        servers = who.issuer.fhir_servers if who.issuer is not None else None
+        gathered = await gather(call, context.patientId, servers)
+        ctx = CardContext(service_id, call.hookInstance, context.patientId,
+                          mdt_url(request), _override_reasons())
+        response = await run_in_threadpool(answer, gathered, call, service_id, ctx)
+    except (HookError, PrefetchError) as exc:
+        return problem(exc.status, exc.problems)
+    except CaseError as exc:
+        return problem(422, exc.problems)
+    _remember(request, card_topics(response))
+    return Response(json.dumps(response.model_dump(exclude_none=True), ensure_ascii=False),
+                    media_type="application/json")
+
+
+@router.post("/{service_id}/feedback", summary="What the clinician did with the cards: "
+             "kept in the case store's audit trail", response_class=Response)
+async def feedback(service_id: str, request: Request) -> Response:
+    if service_id not in SERVICES:
+        return _unknown(service_id)
+    who = await caller(request)
+    if isinstance(who, JSONResponse):
+        return who
+    try:
+        given = read_feedback(await _json(request))
+    except HookError as exc:
+        return problem(exc.status, exc.problems)
+    except CaseError as exc:
+        return problem(422, exc.problems)
+    topics: OrderedDict[str, dict[str, str | None]] = request.app.state.cds_topics
+    entries = [store.FeedbackEntry(
+        card=item.card, outcome=item.outcome, outcome_timestamp=item.outcomeTimestamp,
+        accepted_suggestions=[s.id for s in item.acceptedSuggestions or []],
+        reason=(item.overrideReason.reason.model_dump()
+                if item.overrideReason and item.overrideReason.reason else None),
+        comment=item.overrideReason.userComment if item.overrideReason else None,
+        topic=topics.get(item.card)) for item in given.feedback]
+    try:
+        kept = await run_in_threadpool(store.record_feedback, request.app.state.store,
+                                       who.name, service_id, entries)
+    except store.StoreError as exc:
+        status = 503 if isinstance(exc, store.NotReady) else 422
+        return problem(status, exc.problems)
+    return JSONResponse({"recorded": kept})
