@@ -185,7 +185,8 @@ class _Builder:
         trial = " (within a trial)" if option.availability == "clinical-trial" else ""
         topic = Coding(system=self.out.option_codes, code=option.id, display=option.name)
         return self.card(
-            topic, f"{step.title}: {option.name}{trial} — {self.state}",
+            topic, f"To discuss: {option.name}{trial} ({step.title.lower()}) — "
+                   f"{self.state}",
             f"*{step.title}* — {step.about}\n\n{_option_md(option, cites)}\n\n"
             f"{_footer(self.result, cites)}", "info", cites.source(option.sources, topic),
             overrideReasons=list(self.ctx.override_reasons))
@@ -209,7 +210,7 @@ class _Builder:
                                         reasons=o.reasons))])
             for o in options]
         return self.card(
-            topic, f"{self.state} — {step.title}: {names}",
+            topic, f"To discuss, one of: {names} ({step.title.lower()}) — {self.state}",
             "\n".join(detail) + "\n" + _footer(self.result, cites), "info",
             cites.source([c for o in options for c in o.sources] or step.sources, topic),
             suggestions=suggestions, selectionBehavior="at-most-one",
