@@ -247,13 +247,13 @@ class Signer:
         self.jwk = {**public, "kid": self.kid, "alg": "ES384", "use": "sig"}
 
     def token(self, aud: str | list[str], *, alg: str = "ES384", kid: str | None = None,
-              now: float | None = None, **claims: Any) -> str:
+              now: float | None = None, jku: str | None = None, **claims: Any) -> str:
         import jwt
 
         issued = time.time() if now is None else now
         payload = {"iss": self.iss, "aud": aud, "iat": int(issued),
                    "exp": int(issued) + 300, "jti": str(uuid.uuid4()), **claims}
-        headers = {"kid": kid or self.kid, "typ": "JWT"}
+        headers = {"kid": kid or self.kid, "typ": "JWT", **({"jku": jku} if jku else {})}
         return jwt.encode(payload, self.private, algorithm=alg, headers=headers)
 
     def trust(self) -> dict[str, Any]:
