@@ -99,8 +99,9 @@ def apply_input(data: Any, guidance: Literal["current"] | None = None) -> ApplyI
 
 
 def expression(field: str, at: str) -> str:
-    """A problem's field as a FHIRPath expression within the body."""
-    if field.startswith(("Parameters", "Bundle")):
+    """A problem's field as a FHIRPath expression within the body (``at``: where the
+    Bundle lies in it; empty for a problem of the body itself)."""
+    if not at or field.startswith(("Parameters", "Bundle")):
         return field
     if field.split(".", 1)[0].split("[", 1)[0] in _BUNDLE_FIELDS:
         return f"{at}.{field}" if field != "bundle" else at
@@ -127,13 +128,14 @@ def apply(data: Any, guidance: Literal["current"] | None = None) -> dict[str, An
     from secondline._fhir.read import read_bundle
     from secondline._fhir.request_group import plan_bundle
 
-    at = "Bundle"
     try:
         given = apply_input(data, guidance)
-        at = given.at
+    except CaseError as exc:  # about the body itself: its fields are named from its root
+        raise ApplyError(operation_outcome(exc.problems, "")) from None
+    try:
         reading = read_bundle(given.bundle)
     except CaseError as exc:
-        raise ApplyError(operation_outcome(exc.problems, at)) from None
+        raise ApplyError(operation_outcome(exc.problems, given.at)) from None
     result = assess(reading.case, guidance=given.guidance)
     return plan_bundle(result, reading.case, reading)
 

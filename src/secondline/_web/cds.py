@@ -53,7 +53,7 @@ _CODES = {401: "login", 403: "forbidden", 404: "not-found", 412: "incomplete",
 
 
 def problem(status: int, problems: list[str]) -> JSONResponse:
-    answer = JSONResponse(operation_outcome(problems, at="body", code=_CODES.get(status,
+    answer = JSONResponse(operation_outcome(problems, at="", code=_CODES.get(status,
                                                                               "invalid")),
                           status_code=status)
     if status == 401:
