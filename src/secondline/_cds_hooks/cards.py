@@ -87,11 +87,14 @@ class _Cites:
     def __init__(self, sources: list[SourceOut]) -> None:
         self.sources = {s.id: s for s in sources}
         self.listed: list[Citation] = []
+        self._numbers: dict[tuple[str, str], int] = {}
 
     def number(self, cite: Citation) -> int:
-        if cite not in self.listed:
+        key = (cite.source, cite.section)
+        if key not in self._numbers:
             self.listed.append(cite)
-        return self.listed.index(cite) + 1
+            self._numbers[key] = len(self.listed)
+        return self._numbers[key]
 
     def label(self, cite: Citation) -> str:
         source = self.sources.get(cite.source)
