@@ -103,6 +103,47 @@ async def saturate(port: int, requests: list[bytes], clients: int, seconds: floa
     return run
 
 
+async def fixed_rate(port: int, requests: list[bytes], rate: float, seconds: float,
+                     pool: int = 256) -> Run:
+    """Requests due every 1/rate seconds whatever the answers (open loop), each on a free
+    connection; latency runs from when a request was due (as bench/serve.py)."""
+    run = Run()
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    opened = 0
+    start = time.perf_counter()
+    tasks = []
+
+    async def one(i: int, due: float) -> None:
+        nonlocal opened
+        try:
+            if idle:
+                conn = idle.pop()
+            elif opened < pool:
+                opened += 1
+                conn = await asyncio.open_connection("127.0.0.1", port)
+            else:
+                run.errors += 1
+                return
+            status = await _exchange(*conn, requests[i % len(requests)])
+            run.latencies.append(time.perf_counter() - due)
+            run.errors += status != b"200"
+            idle.append(conn)
+        except (OSError, asyncio.IncompleteReadError):
+            run.errors += 1
+
+    for i in range(int(rate * seconds)):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
+    run.elapsed = time.perf_counter() - start
+    for _, writer in idle:
+        writer.close()
+    return run
+
+
 def _line(label: str, run: Run, floor: Run | None) -> str:
     ratios = ""
     if floor is not None:
@@ -135,8 +176,14 @@ async def measure(port: int, args: argparse.Namespace) -> None:
                              args.clients, args.seconds, args.warmup)
         print(_line(f"POST /cds-services ({label})", run, floor))
         met = met and run.pct(0.99) <= TARGET_P99_MS and run.errors == 0
-    print(f"  target p99 <= {TARGET_P99_MS:.0f} ms for the hook calls: "
-          f"{'met' if met else 'NOT met'}")
+    print(f"  target p99 <= {TARGET_P99_MS:.0f} ms for the hook calls at {args.clients} "
+          f"concurrent: {'met' if met else 'NOT met'}")
+    brian = _bodies()["Brian L"]
+    for rate in args.rates:
+        print(f"fixed rate {rate:.0f} calls/s (open loop, {args.seconds:.0f} s), Brian L, "
+              "a chart opened again:")
+        run = await fixed_rate(port, _requests(port, brian), rate, args.seconds)
+        print(_line("POST /cds-services (Brian L)", run, floor))
 
 
 def main() -> None:
@@ -147,6 +194,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--new-records", type=int, default=1500,
                         help="distinct records for the never-seen runs")
+    parser.add_argument("--rates", type=float, nargs="*", default=[20.0, 50.0],
+                        help="offered rates (calls per second) for the open-loop runs")
     args = parser.parse_args()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

@@ -259,3 +259,21 @@ def test_a_prefetch_of_the_wrong_shape_is_422(client: TestClient) -> None:
     answer = client.post("/cds-services/secondline", json=body)
     assert answer.status_code == 422
     assert answer.json()["issue"][0]["expression"] == ["prefetch.conditions"]
+
+
+def test_what_the_record_holds_but_was_not_read_is_listed_on_the_overview(
+        client: TestClient) -> None:
+    data = _cards(client, hook_call(BRIAN_L))
+    detail = data["cards"][0]["detail"]
+    assert "**Not read from the record**" in detail
+    assert "`Observation/" in detail  # Brian L's narrative reports are named by id
+
+
+def test_a_search_result_with_further_pages_is_said_so(client: TestClient) -> None:
+    body = hook_call(_example_bundle())
+    body["prefetch"]["observations"]["link"] = [
+        {"relation": "next", "url": "https://ehr.example.org/Observation?page=2"}]
+    detail = _cards(client, body)["cards"][0]["detail"]
+    assert "`prefetch.observations`: the search result has further pages" in detail
+    plain = _cards(client, hook_call(_example_bundle()))["cards"][0]["detail"]
+    assert "further pages" not in plain

@@ -3,7 +3,8 @@
 * **The overview** (``info``; ``warning`` when a missing fact leaves an option undecided
   or the state is unknown): the state and the main choice in the summary; in the detail
   the one-sentence summary, the plan step by step, what is not suggested and why, the
-  missing facts, the numbered sources and the disclaimer.
+  missing facts, what of the record was not read and why (resource ids, and search
+  results with pages not read), the numbered sources and the disclaimer.
 * **One card per option** (``info``) of a step whose options stand side by side, its
   ``source.topic`` the option id: its reasons and numbered citations.
 * **One card per choice** (``info``): a step whose options are alternatives
@@ -54,6 +55,8 @@ _STATE = {"relapsed": "Relapsed {d}", "refractory": "Refractory {d}",
           "remission": "{d} in remission", "untreated": "Untreated {d}",
           "unknown": "{d}, state not known"}
 _CAUTIOUS = {"narrows", "withdrawn", "undecided"}
+#: lines of "not read from the record" shown on the overview card
+MAX_NOT_READ = 30
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ class _Builder:
             "detail": detail, "indicator": indicator, "source": source,
             "links": self.links, **more})
 
-    def overview(self) -> Card:
+    def overview(self, not_read: list[str]) -> Card:
         r = self.result
         count = len(r.options)
         first = f", first {r.options[0].name}" if r.plan and r.options else ""
@@ -175,6 +178,12 @@ class _Builder:
         if r.missing:
             lines += ["", "**Missing facts that could change this:**"]
             lines += [f"- `{m.field}`: {m.why} ({', '.join(m.affects)})" for m in r.missing]
+        if not_read:
+            lines += ["", f"**Not read from the record** ({len(not_read)}; the case above "
+                      "holds none of it):"]
+            lines += [f"- {line}" for line in not_read[:MAX_NOT_READ]]
+            if len(not_read) > MAX_NOT_READ:
+                lines.append(f"- and {len(not_read) - MAX_NOT_READ} more")
         undecided = any(n.outcome == "undecided" for n in r.not_suggested)
         indicator = "warning" if undecided or r.status.state == "unknown" else "info"
         topic = Coding(system=self.out.card_codes, code="assessment",
@@ -270,11 +279,13 @@ class _Builder:
             overrideReasons=list(self.ctx.override_reasons))
 
 
-def cards_for(result: Assessment, ctx: CardContext) -> list[Card]:
-    """The cards for one assessment, overview first."""
+def cards_for(result: Assessment, ctx: CardContext,
+              not_read: list[str] | None = None) -> list[Card]:
+    """The cards for one assessment, overview first; ``not_read``: what of the record
+    was not read, and why (listed on the overview)."""
     b = _Builder(result, ctx)
     options = {o.id: o for o in result.options}
-    cards = [b.overview()]
+    cards = [b.overview(not_read or [])]
     for step in result.plan:
         if step.choose == "one":
             cards.append(b.choice_card(step, [options[i] for i in step.options]))

@@ -3,6 +3,8 @@
 Each prefetch key the service asks for (``TEMPLATES``) may arrive as a resource, a
 searchset Bundle, ``null`` (no data: nothing of that kind), or not at all (the client
 did not run it); an OperationOutcome in its place means the data was not available.
+Only the page sent (or fetched) of a search result is read: a result with further pages
+is read as far as it goes and said so on the overview card, never silently.
 A key not sent, or not available, is fetched from the call's ``fhirServer`` with its
 ``fhirAuthorization.access_token`` as a bearer token (a 5-second timeout, at most 2 MiB
 an answer, one page, never a link from the answer followed); without a ``fhirServer``,
@@ -50,6 +52,8 @@ class Gathered:
     resources: list[dict[str, Any]] = field(default_factory=list)
     #: keys fetched from the FHIR server (the rest came with the call)
     fetched: list[str] = field(default_factory=list)
+    #: keys whose search result has further pages, which are not read
+    more_pages: list[str] = field(default_factory=list)
 
 
 def _available(value: Any) -> bool:
@@ -77,6 +81,12 @@ def resources_of(key: str, value: Any) -> list[dict[str, Any]]:
         if resource.get("resourceType") != "OperationOutcome":  # a search's own messages
             found.append(resource)
     return found
+
+
+def _has_next_page(value: Any) -> bool:
+    links = value.get("link") if isinstance(value, dict) else None
+    return isinstance(links, list) and any(
+        isinstance(link, dict) and link.get("relation") == "next" for link in links)
 
 
 def query(key: str, patient_id: str) -> str:
@@ -149,6 +159,8 @@ async def gather(request: HookRequest, patient_id: str,
         gathered.fetched = wanted
     seen: set[tuple[str, str]] = set()
     for key, value in values.items():
+        if _has_next_page(value):
+            gathered.more_pages.append(key)
         for resource in resources_of(key, value):
             ident = (str(resource.get("resourceType")), str(resource.get("id", "")))
             if ident[1] and ident in seen:

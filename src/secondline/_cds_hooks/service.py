@@ -123,7 +123,10 @@ def answer(gathered: Gathered, call: HookRequest, service_id: str,
             return CardsResponse(cards=[])  # someone else's record: nothing to say
         return CardsResponse(cards=[unreadable_card(exc.problems, ctx)])
     result = assess(reading.case, guidance=SERVICES[service_id])
-    return CardsResponse(cards=cards_for(result, ctx))
+    not_read = [f"`{n.resource}`: {n.why}" for n in reading.input.not_read]
+    not_read += [f"`prefetch.{key}`: the search result has further pages, which were not "
+                 "read; only the first page was" for key in gathered.more_pages]
+    return CardsResponse(cards=cards_for(result, ctx, not_read))
 
 
 def read_feedback(data: Any) -> Feedback:
