@@ -63,9 +63,18 @@ def _problems_for_422(spec: dict[str, Any]) -> None:
     problems = {"$ref": "#/components/schemas/Problems"}
     for operation in (op for item in spec["paths"].values() for op in item.values()):
         answer = operation.get("responses", {}).get("422")
-        if answer is not None:
+        if answer is None:
+            continue
+        given = answer.get("content", {})
+        outcome = next((c["schema"] for c in given.values()
+                        if c.get("schema", {}).get("title") == "OperationOutcome"), None)
+        if outcome is None:
             answer["description"] = "Invalid input: one entry per problem, naming the field"
             answer["content"] = {"application/json": {"schema": problems}}
+        else:  # a FHIR or CDS Hooks route: its own problems as an OperationOutcome, and
+            # FastAPI's checks of query parameters in the API's shape
+            answer["content"] = {**given, "application/json": {
+                "schema": {"anyOf": [problems, outcome]}}}
     schemas = spec["components"]["schemas"]
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)

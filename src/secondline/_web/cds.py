@@ -43,8 +43,29 @@ from secondline._cds_hooks.trust import Caller, Refused, Verifier
 from secondline._errors import CaseError
 from secondline._fhir.apply import operation_outcome
 from secondline._web.body import decode, read_body
+from secondline._web.fhir_api import OUTCOME
+from secondline._web.problems import Problems
 
+
+def _outcome(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": OUTCOME}}}
+
+
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    401: _outcome("With a trust file: no valid JWT from a trusted EHR (the reason named)"),
+    403: _outcome("Without a trust file: a client not on this machine"),
+    404: _outcome("No CDS service by that id"),
+    413: {"model": Problems, "description": "Body larger than 1 MiB"},
+    422: _outcome("Invalid call: one issue per problem, naming the field"),
+}
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
+_CARDS = {200: {"description": "The cards (CDS Hooks 2.0.1)", "content": {
+    "application/json": {"schema": {"type": "object", "required": ["cards"]}}}},
+    412: _outcome("The record cannot be gathered: a prefetch key neither sent nor "
+                  "fetched from the fhirServer"), **_ANSWERS}
+_FEEDBACK = {200: {"description": "How many feedback items were kept", "content": {
+    "application/json": {"schema": {"type": "object", "required": ["recorded"]}}}},
+    503: _outcome("The case store is not set up"), **_ANSWERS}
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 #: card and suggestion uuids remembered for feedback (what each was about), at most
 MAX_TOPICS = 20_000
@@ -105,7 +126,10 @@ async def _json(request: Request) -> Any:
 
 
 @router.get("", summary="CDS Hooks discovery: the patient-view services and their "
-            "prefetch templates")
+            "prefetch templates", responses={200: {"description": "The services",
+                                                  "content": {"application/json": {
+                                                      "schema": {"type": "object"}}}}},
+            response_class=Response)
 async def services() -> JSONResponse:
     return JSONResponse(discovery().model_dump(exclude_none=True))
 
@@ -128,7 +152,7 @@ def _remember(request: Request, topics: dict[str, dict[str, str | None]]) -> Non
 
 
 @router.post("/{service_id}", summary="Call a CDS service (patient-view): the options as "
-             "cards", response_class=Response)
+             "cards", response_class=Response, responses=_CARDS)
 async def call_service(service_id: str, request: Request) -> Response:
     if service_id not in SERVICES:
         return _unknown(service_id)
@@ -154,7 +178,8 @@ async def call_service(service_id: str, request: Request) -> Response:
 
 
 @router.post("/{service_id}/feedback", summary="What the clinician did with the cards: "
-             "kept in the case store's audit trail", response_class=Response)
+             "kept in the case store's audit trail", response_class=Response,
+             responses=_FEEDBACK)
 async def feedback(service_id: str, request: Request) -> Response:
     if service_id not in SERVICES:
         return _unknown(service_id)

@@ -18,14 +18,17 @@ from secondline._errors import CaseError
 from secondline._fhir.apply import ApplyError, apply, operation_outcome
 from secondline._web.api import GUIDANCE, SMALL_BODY, Guidance
 from secondline._web.body import JSON_TYPES, decode, read_body
+from secondline._web.problems import Problems
 
 router = APIRouter(prefix="/fhir", tags=["FHIR"])
 FHIR_JSON = "application/fhir+json"
 
-_OUTCOME = {"type": "object", "description": "A FHIR R4 OperationOutcome: one issue per "
-            "problem, `expression` the field's FHIRPath, `diagnostics` the message",
-            "properties": {"resourceType": {"type": "string", "enum": ["OperationOutcome"]},
-                           "issue": {"type": "array", "items": {"type": "object"}}}}
+OUTCOME: dict[str, Any] = {
+    "title": "OperationOutcome", "type": "object",
+    "description": "A FHIR R4 OperationOutcome: one issue per problem, `expression` the "
+    "field's FHIRPath, `diagnostics` the message",
+    "properties": {"resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+                   "issue": {"type": "array", "items": {"type": "object"}}}}
 _BODY = {"type": "object", "description": "A FHIR R4 Parameters resource with the record "
          "as parameter `data` (a Bundle) and optionally `guidance` (valueCode `current`); "
          "or the Bundle itself",
@@ -41,11 +44,11 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
           "not suggested as doNotPerform requests, DetectedIssues for cautions and cited "
           "pages past their review date",
           "content": {FHIR_JSON: {"schema": {"type": "object"}}}},
-    413: {"description": "Body larger than 1 MiB"},
+    413: {"model": Problems, "description": "Body larger than 1 MiB"},
     415: {"description": "Not sent as application/fhir+json or application/json",
-          "content": {FHIR_JSON: {"schema": _OUTCOME}}},
+          "content": {FHIR_JSON: {"schema": OUTCOME}}},
     422: {"description": "Invalid input: an OperationOutcome naming every problem",
-          "content": {FHIR_JSON: {"schema": _OUTCOME}}},
+          "content": {FHIR_JSON: {"schema": OUTCOME}}},
 }
 
 
