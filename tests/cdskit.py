@@ -257,4 +257,5 @@ class Signer:
         return jwt.encode(payload, self.private, algorithm=alg, headers=headers)
 
     def trust(self) -> dict[str, Any]:
-        return {"issuers": [{"iss": self.iss, "jwks": {"keys": [self.jwk]}}]}
+        return {"issuers": [{"iss": self.iss, "jwks": {"keys": [self.jwk]}}],
+                "audience_base": "http://testserver"}

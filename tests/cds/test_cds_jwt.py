@@ -124,7 +124,8 @@ def test_no_token_is_401_and_feedback_needs_one_too(client: TestClient, signer: 
 def test_the_specifications_signed_example_verifies_at_its_own_time() -> None:
     payload = spec("jwt-payload.json")
     trust = TrustFile.model_validate({"issuers": [{"iss": payload["iss"],
-                                                   "jwks": spec("jwks.json")}]})
+                                                   "jwks": spec("jwks.json")}],
+                                      "audience_base": "https://cds.example.org"})
     verifier = Verifier(trust, clock=lambda: payload["iat"] + 5)
     token = (SPEC / "jwt-signed-token.txt").read_text().strip()
     caller = asyncio.run(verifier.verify(token, payload["aud"]))
@@ -142,7 +143,8 @@ def test_keys_at_a_jku_on_the_allow_list_are_fetched_and_others_refused(
         fetched.append(url)
         return {"keys": [signer.jwk]}
 
-    trust = TrustFile.model_validate({"issuers": [{"iss": signer.iss, "jku": [jku]}]})
+    trust = TrustFile.model_validate({"issuers": [{"iss": signer.iss, "jku": [jku]}],
+                                      "audience_base": "http://testserver"})
     verifier = Verifier(trust, fetch=fetch)
     asyncio.run(verifier.verify(signer.token(SERVICE), SERVICE))
     assert fetched == [jku]
@@ -162,7 +164,7 @@ def test_keys_at_a_jku_on_the_allow_list_are_fetched_and_others_refused(
 def test_an_unusable_trust_file_is_refused_by_field(tmp_path: Path, issuer: dict[str, Any],
                                                     named: str) -> None:
     path = tmp_path / "trust.yaml"
-    path.write_text(json.dumps({"issuers": [issuer]}))
+    path.write_text(json.dumps({"issuers": [issuer], "audience_base": "https://cds.example"}))
     with pytest.raises(TrustError) as caught:
         load_trust(path)
     assert any(named in p for p in caught.value.problems), caught.value.problems
@@ -174,3 +176,47 @@ def test_serve_exits_2_on_an_unusable_trust_file(tmp_path: Path,
     path.write_text("issuers: []\n")
     assert main(["serve", "--cds-trust", str(path), "--port", "1"]) == 2
     assert "issuers" in capsys.readouterr().err
+
+
+def test_the_audience_is_the_configured_base_never_the_host_header(
+        client: TestClient, signer: Signer, body: dict[str, Any]) -> None:
+    """A token made for another service, sent with a Host header naming that service,
+    is refused: the URL called is the trust file's base and the path."""
+    other = "https://other-service.example/cds-services/secondline"
+    answer = client.post("/cds-services/secondline", json=body,
+                         headers={"authorization": f"Bearer {signer.token(other)}",
+                                  "host": "other-service.example"})
+    assert answer.status_code == 401
+    assert "aud" in answer.text
+
+
+def test_a_trust_file_without_its_audience_base_is_refused(tmp_path: Path,
+                                                           signer: Signer) -> None:
+    path = tmp_path / "trust.json"
+    path.write_text(json.dumps({"issuers": signer.trust()["issuers"]}))
+    with pytest.raises(TrustError) as caught:
+        load_trust(path)
+    assert any(p.startswith("audience_base") for p in caught.value.problems)
+
+
+def test_serve_says_who_may_call_at_start(tmp_path: Path, signer: Signer,
+                                         monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import uvicorn
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
+    # recorded as it was, so that whatever serve sets is undone after the test
+    monkeypatch.setenv("SECONDLINE_CDS_TRUST", "left by an earlier run")
+    assert main(["serve", "--port", "1", "--workers", "1"]) == 0
+    assert "answer only clients on this machine (loopback)" in capsys.readouterr().err
+    path = tmp_path / "trust.json"
+    path.write_text(json.dumps(signer.trust()))
+    assert main(["serve", "--port", "1", "--workers", "2", "--cds-trust", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "needs a JWT from a trusted issuer (https://ehr.example.org)" in err
+    assert "per worker process" in err
+    assert len(started) == 2
+    import os
+
+    assert os.environ["SECONDLINE_CDS_TRUST"] == str(path.resolve())

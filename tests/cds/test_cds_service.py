@@ -277,3 +277,18 @@ def test_a_search_result_with_further_pages_is_said_so(client: TestClient) -> No
     assert "`prefetch.observations`: the search result has further pages" in detail
     plain = _cards(client, hook_call(_example_bundle()))["cards"][0]["detail"]
     assert "further pages" not in plain
+
+
+def test_a_fhir_server_off_the_issuers_list_is_not_fetched_from() -> None:
+    import asyncio
+
+    from secondline._cds_hooks.prefetch import PrefetchError, gather
+    from secondline._cds_hooks.service import read_call
+
+    body = {**spec("patient-view-request.json"),
+            "fhirServer": "https://fhir.example.org.evil.example/fhir"}
+    call, context = read_call(body)
+    with pytest.raises(PrefetchError) as caught:
+        asyncio.run(gather(call, context.patientId, ["https://fhir.example.org"]))
+    assert caught.value.status == 412
+    assert "not a server this service may fetch from" in caught.value.problems[0]

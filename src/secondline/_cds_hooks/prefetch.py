@@ -133,7 +133,9 @@ async def gather(request: HookRequest, patient_id: str,
         if base is None:
             raise PrefetchError(412, [f"prefetch.{key}: not sent (or not available), and no "
                                       "fhirServer to fetch it from" for key in wanted])
-        if fhir_servers is not None and not any(base.startswith(s) for s in fhir_servers):
+        if fhir_servers is not None and not any(
+                base.rstrip("/") + "/" == s.rstrip("/") + "/" or
+                base.startswith(s.rstrip("/") + "/") for s in fhir_servers):
             raise PrefetchError(412, ["fhirServer: not a server this service may fetch "
                                       "from for the calling EHR (see the trust file)"])
         import httpx2

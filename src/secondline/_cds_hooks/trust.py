@@ -8,8 +8,7 @@ The trust file (``secondline serve --cds-trust FILE``, YAML or JSON)::
       - iss: https://sandbox.cds-hooks.org
         jku: [https://sandbox.cds-hooks.org/.well-known/jwks.json]   # allow-list
         fhir_servers: [https://fhir.example.org/]   # optional: where prefetch may be fetched
-    audience_base: https://cds.example.org   # optional: the base URL the EHRs call, when a
-                                             # proxy stands between them and this server
+    audience_base: https://cds.example.org   # the base URL the EHRs call (required)
 
 Each call's token (``Authorization: Bearer <JWT>``) must have, or the answer is 401:
 
@@ -18,7 +17,10 @@ Each call's token (``Authorization: Bearer <JWT>``) must have, or the answer is 
 * a trusted ``iss``, and a key with that ``kid`` among the issuer's inline keys or at a
   ``jku`` on the issuer's allow-list (a ``jku`` in the header must be on it; key sets are
   fetched with a timeout and a size cap, and kept for five minutes);
-* a signature that verifies; ``aud`` equal to the exact URL called (string or list);
+* a signature that verifies; ``aud`` equal to the exact URL called (string or list),
+  that is ``audience_base`` and the path. The base is configured, never taken from the
+  request's Host header: a token an EHR made for another service would otherwise pass
+  here with a Host header naming that service;
 * ``exp`` not passed, ``iat`` neither in the future nor older than five minutes (each
   with 30 seconds' leeway for clocks), and a ``jti`` not seen before while the token
   lives. Seen ``jti`` are kept in this process's memory: with several worker processes, a
@@ -87,7 +89,7 @@ class Issuer(BaseModel):
 class TrustFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     issuers: list[Issuer] = Field(min_length=1, max_length=100)
-    audience_base: str | None = Field(None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    audience_base: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", max_length=300)
 
 
 def _key_set(data: Any) -> dict[str, dict[str, Any]]:

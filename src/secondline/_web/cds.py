@@ -7,6 +7,9 @@ Who may call a service or send feedback:
   from a trusted issuer whose ``aud`` is the exact URL called, else 401 naming why;
 * without one, only clients on this machine (loopback), else 403.
 
+Loopback is judged by the client address the server sees: behind a reverse proxy on
+the same machine every caller looks local, so such a deployment needs a trust file.
+
 Discovery lists no patient data and is open to any client that reaches the server
 (the specification's text asks for a JWT on discovery too; an EHR that sends one is not
 refused, and the sandbox and several EHRs call discovery without one).
@@ -82,21 +85,18 @@ def problem(status: int, problems: list[str]) -> JSONResponse:
     return answer
 
 
-def endpoint_url(request: Request) -> str:
+def endpoint_url(verifier: Verifier, request: Request) -> str:
     """The URL called, as the JWT's ``aud`` must give it: the trust file's
-    ``audience_base`` (when a proxy stands in front) and the path, else the URL seen."""
-    verifier: Verifier | None = request.app.state.cds_verifier
-    base = verifier.trust.audience_base if verifier is not None else None
-    if base:
-        return base.rstrip("/") + request.url.path
-    return f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    ``audience_base`` and the path (never the request's own Host header)."""
+    return verifier.trust.audience_base.rstrip("/") + request.url.path
 
 
 def mdt_url(request: Request) -> str:
     """The MDT page (nothing of the patient in it)."""
     verifier: Verifier | None = request.app.state.cds_verifier
-    base = verifier.trust.audience_base if verifier is not None else None
-    return (base.rstrip("/") + "/") if base else str(request.base_url)
+    if verifier is not None:
+        return verifier.trust.audience_base.rstrip("/") + "/"
+    return str(request.base_url)
 
 
 async def caller(request: Request) -> Caller | JSONResponse:
@@ -113,14 +113,18 @@ async def caller(request: Request) -> Caller | JSONResponse:
         return problem(401, ["authorization: send the EHR's JWT as 'Authorization: "
                              "Bearer <JWT>'"])
     try:
-        return await verifier.verify(token.strip(), endpoint_url(request))
+        return await verifier.verify(token.strip(), endpoint_url(verifier, request))
     except Refused as exc:
         return problem(401, [f"authorization: {exc}"])
 
 
-async def _json(request: Request) -> Any:
-    raw, _ = await read_body(request)
-    if len(raw) > 16 * 1024:
+#: bodies up to this size are answered on the event loop (a few milliseconds of work,
+#: less than a thread hand-off costs under load); larger ones in a worker thread
+SMALL_CALL = 64 * 1024
+
+
+async def _json(raw: bytes) -> Any:
+    if len(raw) > SMALL_CALL:
         return await run_in_threadpool(decode, raw, "application/json")
     return decode(raw, "application/json")
 
@@ -160,14 +164,16 @@ async def call_service(service_id: str, request: Request) -> Response:
     if isinstance(who, JSONResponse):
         return who
     try:
-        data = await _json(request)
-        call, context = read_call(data)
+        raw, _ = await read_body(request)
+        call, context = read_call(await _json(raw))
         servers = who.issuer.fhir_servers if who.issuer is not None else None
         gathered = await gather(call, context.patientId, servers)
         ctx = CardContext(service_id, call.hookInstance, context.patientId,
                           mdt_url(request), _override_reasons())
-        # a few milliseconds of work: less than a thread hand-off costs under load
-        response = answer(gathered, call, service_id, ctx)
+        if len(raw) > SMALL_CALL:
+            response = await run_in_threadpool(answer, gathered, call, service_id, ctx)
+        else:
+            response = answer(gathered, call, service_id, ctx)
     except (HookError, PrefetchError) as exc:
         return problem(exc.status, exc.problems)
     except CaseError as exc:
@@ -187,7 +193,7 @@ async def feedback(service_id: str, request: Request) -> Response:
     if isinstance(who, JSONResponse):
         return who
     try:
-        given = read_feedback(await _json(request))
+        given = read_feedback(await _json((await read_body(request))[0]))
     except HookError as exc:
         return problem(exc.status, exc.problems)
     except CaseError as exc:
