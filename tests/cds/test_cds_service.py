@@ -5,6 +5,7 @@ name, never with a 500."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -292,3 +293,13 @@ def test_a_fhir_server_off_the_issuers_list_is_not_fetched_from() -> None:
         asyncio.run(gather(call, context.patientId, ["https://fhir.example.org"]))
     assert caught.value.status == 412
     assert "not a server this service may fetch from" in caught.value.problems[0]
+
+
+def test_where_the_sources_are_silent_is_on_the_overview(client: TestClient) -> None:
+    path = ROOT / "examples" / "hcl-late-relapse.yaml"
+    case = read_case(str(path))
+    result = assess(case.model_copy(update={"as_of": dt.date.today()}))  # a call's day
+    assert result.gaps
+    detail = _cards(client, hook_call(_example_bundle(path)))["cards"][0]["detail"]
+    assert "**Where the sources are silent**" in detail
+    assert all(g.text in detail for g in result.gaps)

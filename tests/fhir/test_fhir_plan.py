@@ -236,3 +236,24 @@ def test_hostile_apply_bodies_are_refused_by_name(client: TestClient, raw: bytes
     assert answer.status_code == status, answer.text
     if status != 413:
         assert answer.json()["resourceType"] == "OperationOutcome"
+
+
+def test_where_the_sources_are_silent_and_the_warnings_are_notes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = ROOT / "examples" / "hcl-exactly-two-years.yaml"
+    result = assess(read_case(str(path)))
+    assert result.gaps  # the two readings of the 2-year rule
+    [group] = _of(_plan(capsys, path), "RequestGroup")
+    notes = [n["text"] for n in group["note"]]
+    for gap in result.gaps:
+        assert any(gap.text in n and n.startswith("Where the sources are silent")
+                   for n in notes)
+    for warning in result.warnings:
+        assert any(warning in n for n in notes)
+
+
+def test_what_a_bundle_held_but_was_not_read_is_a_note(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    [group] = _of(_plan(capsys, BRIAN_L), "RequestGroup")
+    assert any(n["text"].startswith("Not read from the record, Observation/")
+               for n in group["note"])

@@ -3,8 +3,9 @@
 * **The overview** (``info``; ``warning`` when a missing fact leaves an option undecided
   or the state is unknown): the state and the main choice in the summary; in the detail
   the one-sentence summary, the plan step by step, what is not suggested and why, the
-  missing facts, what of the record was not read and why (resource ids, and search
-  results with pages not read), the numbered sources and the disclaimer.
+  missing facts, where the sources are silent, what of the record was not read and why
+  (resource ids, and search results with pages not read), the numbered sources and the
+  disclaimer.
 * **One card per option** (``info``) of a step whose options stand side by side, its
   ``source.topic`` the option id: its reasons and numbered citations.
 * **One card per choice** (``info``): a step whose options are alternatives
@@ -178,6 +179,10 @@ class _Builder:
         if r.missing:
             lines += ["", "**Missing facts that could change this:**"]
             lines += [f"- `{m.field}`: {m.why} ({', '.join(m.affects)})" for m in r.missing]
+        if r.gaps:
+            lines += ["", "**Where the sources are silent** (the team decides):"]
+            lines += [f"- {g.text} {''.join(f'[{cites.number(c)}]' for c in g.sources)}"
+                      .rstrip() for g in r.gaps]
         if not_read:
             lines += ["", f"**Not read from the record** ({len(not_read)}; the case above "
                       "holds none of it):"]

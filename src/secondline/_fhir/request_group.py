@@ -20,8 +20,9 @@ Bundle holding
   ``doNotPerform: true``, their reasons, and their outcome in a project extension;
 * the current-guidance layer, when asked for, in its own group, dated and cited, with
   no request of its own: it is never merged into the pages' options;
-* the summary, the missing facts and the disclaimer as the RequestGroup's notes (each
-  missing field also as a project extension);
+* as the RequestGroup's notes: the summary, the missing facts (each field also as a
+  project extension), where the sources are silent, the warnings, what of a Bundle read
+  in was not read and why, and the disclaimer;
 * a **DetectedIssue** for each caution and each cited page past its review date;
 * for a case file, the case's Patient as ``export-fhir`` writes it (the subject); for a
   Bundle, the subject is a reference to the Bundle's own Patient.
@@ -196,7 +197,7 @@ def _guidance_action(w: _Writer, item: GuidanceItemOut) -> dict[str, Any]:
     }
 
 
-def _notes(w: _Writer) -> list[dict[str, Any]]:
+def _notes(w: _Writer, reading: Reading | None) -> list[dict[str, Any]]:
     r = w.result
     notes = [{"text": r.summary}]
     notes += [{"text": f"Missing fact {m.field}: {m.why} Affects: {', '.join(m.affects)}."}
@@ -204,6 +205,15 @@ def _notes(w: _Writer) -> list[dict[str, Any]]:
     if r.guidance is not None:
         notes += [{"text": f"Missing fact for the current-guidance layer {m.field}: {m.why}"}
                   for m in r.guidance.missing]
+    for gap in r.gaps:
+        cites = "; ".join(w.citation(c)["label"] for c in gap.sources)
+        notes.append({"text": f"Where the sources are silent (the team decides): {gap.text}"
+                      + (f" ({cites})" if cites else "")})
+    cautions = {c.text for c in r.cautions}
+    notes += [{"text": f"Warning: {line}"} for line in r.warnings if line not in cautions]
+    if reading is not None:
+        notes += [{"text": f"Not read from the record, {n.resource}: {n.why}"}
+                  for n in reading.input.not_read]
     notes.append({"text": r.disclaimer})
     return notes
 
@@ -278,7 +288,7 @@ def plan_bundle(result: Assessment, case: Case, reading: Reading | None = None) 
         del group["extension"]
     if reason_refs:
         group["reasonReference"] = reason_refs
-    group["note"] = _notes(w)
+    group["note"] = _notes(w, reading)
     group["action"] = actions
     entries.append({"fullUrl": plan_url, "resource": group})
     for i, caution in enumerate(result.cautions, start=1):
