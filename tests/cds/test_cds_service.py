@@ -303,3 +303,16 @@ def test_where_the_sources_are_silent_is_on_the_overview(client: TestClient) -> 
     detail = _cards(client, hook_call(_example_bundle(path)))["cards"][0]["detail"]
     assert "**Where the sources are silent**" in detail
     assert all(g.text in detail for g in result.gaps)
+
+
+def test_prefetch_that_is_not_valid_fhir_is_422_naming_the_resource(
+        client: TestClient) -> None:
+    body = hook_call(_example_bundle())
+    body["prefetch"]["observations"]["entry"][0]["resource"]["status"] = 42
+    rid = body["prefetch"]["observations"]["entry"][0]["resource"]["id"]
+    answer = client.post("/cds-services/secondline", json=body)
+    assert answer.status_code == 422
+    assert any(e.startswith(f"prefetch Observation/{rid}.status")
+               for i in answer.json()["issue"] for e in i.get("expression", []))
+    body["prefetch"]["procedures"]["entry"] = [{"resource": {"resourceType": "Spaceship"}}]
+    assert client.post("/cds-services/secondline", json=body).status_code == 422

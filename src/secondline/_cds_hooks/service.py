@@ -18,6 +18,7 @@ call (``trust``), the override reasons offered on cards and the store for feedba
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -119,6 +120,10 @@ def answer(gathered: Gathered, call: HookRequest, service_id: str,
     try:
         reading = read_bundle(record_bundle(gathered, call.fhirServer))
     except CaseError as exc:
+        invalid = [_named(line, gathered) for line in exc.problems
+                   if line.startswith(("entry[", "bundle:"))]
+        if invalid:  # not valid FHIR R4: the EHR's data, named by resource
+            raise HookError(422, invalid) from None
         if any(p.startswith(NO_DISEASE) for p in exc.problems):
             return CardsResponse(cards=[])  # someone else's record: nothing to say
         return CardsResponse(cards=[unreadable_card(exc.problems, ctx)])
@@ -127,6 +132,16 @@ def answer(gathered: Gathered, call: HookRequest, service_id: str,
     not_read += [f"`prefetch.{key}`: the search result has further pages, which were not "
                  "read; only the first page was" for key in gathered.more_pages]
     return CardsResponse(cards=cards_for(result, ctx, not_read))
+
+
+def _named(line: str, gathered: Gathered) -> str:
+    """A problem of the gathered Bundle's ``entry[i].resource`` named by the resource."""
+    match = re.match(r"entry\[(\d+)\](\.resource)?", line)
+    if match is None or int(match.group(1)) >= len(gathered.resources):
+        return line
+    resource = gathered.resources[int(match.group(1))]
+    name = f"prefetch {resource.get('resourceType')}/{str(resource.get('id', '?'))[:64]}"
+    return name + line[match.end():]
 
 
 def read_feedback(data: Any) -> Feedback:
