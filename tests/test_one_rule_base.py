@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pytest
 from fastapi.testclient import TestClient
 
-from cdskit import hook_call, option_ids_of_cards, option_ids_of_plan
+from cdskit import card_problems, hook_call, option_ids_of_cards, option_ids_of_plan
 from secondline import Case, assess, read_case
 from secondline._cli import main
 from secondline._fhir.read import read_bundle
@@ -64,6 +64,7 @@ def _cards(client: TestClient, bundle: dict[str, Any], guidance: Guidance) -> se
     service = "secondline-current" if guidance else "secondline"
     answer = client.post(f"/cds-services/{service}", json=hook_call(bundle))
     assert answer.status_code == 200, answer.text
+    assert card_problems(answer.json()) == []  # every answer keeps the spec's rules
     return option_ids_of_cards(answer.json())
 
 
