@@ -99,6 +99,7 @@ def test_the_specifications_feedback_is_kept(client: TestClient, store: Database
     (lambda f: f.update(outcome="ignored"), "outcome"),
     (lambda f: f.update(outcomeTimestamp="2020-12-11T00:00:00"), "UTC"),
     (lambda f: f.update(outcome="overridden", overrideReason={}), "cds-fb-3"),
+    (lambda f: f.update(card="x" * 81), "card"),
 ])
 def test_broken_feedback_is_refused_by_field(client: TestClient, store: Database,
                                              change: Any, named: str) -> None:

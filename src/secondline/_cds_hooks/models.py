@@ -205,7 +205,7 @@ class OverrideReasonGiven(_In):
 
 
 class FeedbackItem(_In):
-    card: str = Field(min_length=1, max_length=100)
+    card: str = Field(min_length=1, max_length=80)  # the audit trail's target: 80
     outcome: Literal["accepted", "overridden"]  # cds-fb-1
     acceptedSuggestions: list[AcceptedSuggestion] | None = Field(None, max_length=50)
     overrideReason: OverrideReasonGiven | None = None
