@@ -16,7 +16,9 @@ refused, and the sandbox and several EHRs call discovery without one).
 
 Problems answer as a FHIR OperationOutcome (what CDS Hooks 3.0 recommends), one issue a
 problem, each naming its field; nothing of a body reaches a log. Feedback goes to the
-case store's audit trail (``secondline._store.record_feedback``).
+case store's audit trail (``secondline._store.record_feedback``), with what the card
+was about when this worker process made it (the uuids are remembered per process, at
+most ``MAX_TOPICS``; feedback that reaches another worker is kept without its topic).
 """
 
 from __future__ import annotations
