@@ -42,8 +42,11 @@ def server_url(server: Server) -> str:
     return server.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module, closed at its end: Playwright's synchronous API keeps
+    an event loop marked as running (and switches greenlets) while it is open, which would
+    break ``asyncio.run`` and ``ast.parse`` in the tests that follow the browser's."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
