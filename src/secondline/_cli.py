@@ -1,5 +1,5 @@
-"""The command line: ``secondline assess | leaflet | schema | sources | serve | check |
-catalogue``.
+"""The command line: ``secondline assess | leaflet | schema | sources | serve | cohort |
+check | catalogue``.
 
 Exit codes: 0 done; 2 the input (case or arguments) is invalid; 3 the knowledge base
 is invalid. Problems go to standard error, one line each, never as a traceback.
@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=None, metavar="N",
                        help="worker processes (default: one per CPU core)")
 
+    from secondline._cohort_cli import add_parser
+
+    add_parser(commands, _date)
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
     return parser
@@ -175,6 +178,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "sources":
             return _sources(args)
+        if args.command == "cohort":
+            from secondline._cohort_cli import main as cohort
+
+            try:
+                return cohort(args)
+            except CaseError as exc:
+                return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid input")
         if args.command == "serve":
             from secondline._web.serve import serve
 

@@ -1,0 +1,77 @@
+"""The engine on a Dask cluster: each batch a task running ``assess_batch`` in a worker.
+
+The client reads and checks the input and sends each batch of valid cases to the
+cluster, so the workers need secondline (``pip install 'secondline[dask]'``, the same
+version) and nothing else: no shared storage, no copy of the input. A few batches are in
+flight at a time, so memory stays bounded; results come back in order and are written
+as they come. With no scheduler address a local cluster of worker processes is started
+for the run and closed after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from secondline._cohort._run import assess_batch
+from secondline._errors import CaseError
+
+if TYPE_CHECKING:
+    from secondline._cohort._run import Counts, Settings, _Progress
+
+
+def _client(settings: Settings) -> tuple[Any, Any]:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise CaseError(["--engine dask: Dask is not installed; pip install "
+                         "'secondline[dask]'"]) from None
+    if settings.scheduler:
+        try:
+            return Client(settings.scheduler, timeout="15s"), None  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise CaseError([f"--scheduler: cannot reach {settings.scheduler} ({exc})"]) from None
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=settings.workers, processes=True, threads_per_worker=1,
+        dashboard_address=None)
+    return Client(cluster), cluster  # type: ignore[no-untyped-call]
+
+
+def run_dask(settings: Settings, today: dt.date, counts: Counts, parts: Path,
+             batches: Iterator[tuple[pl.DataFrame, int]], progress: _Progress,
+             client: Any = None) -> None:
+    """Assess every batch on the cluster and write each result as a part file."""
+    own = client is None
+    cluster = None
+    if own:
+        client, cluster = _client(settings)
+    try:
+        workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+        in_flight: deque[tuple[int, Any, int]] = deque()
+
+        def finish() -> None:
+            number, future, size = in_flight.popleft()
+            result: pl.DataFrame = future.result()
+            result.write_parquet(parts / f"{number:06d}.parquet")
+            counts.assessed += len(result)
+            counts.batches += 1
+            progress.advance(size, counts.read)
+
+        for number, (kept, size) in enumerate(batches):
+            in_flight.append((number, client.submit(assess_batch, kept, settings.as_of, today,
+                                                    pure=False), size))
+            if len(in_flight) >= 2 * workers:
+                finish()
+        while in_flight:
+            finish()
+        counts.extra["dask_workers"] = workers
+    finally:
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
