@@ -7,7 +7,8 @@ EXAMPLE ?= examples/b-all-relapsed-cd19.yaml
 
 NODE_STAMP := tests/browser/node_modules/.installed
 
-.PHONY: run serve test system-deps lint typecheck pytest bench catalogue safety-case screenshots clean
+.PHONY: run serve test system-deps lint typecheck pytest bench catalogue safety-case screenshots \
+	screenshots-store clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +47,14 @@ pytest: $(STAMP)
 ## bench: speed figures (printed, never asserted)
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/assess.py
+	$(BIN)/python bench/fhir_io.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/store.py
+
+## screenshots-store: regenerate the README's pictures of the store's meeting and case pages
+screenshots-store: system-deps $(NODE_STAMP) $(STAMP)
+	SECONDLINE_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q \
+		tests/browser/test_store_pages.py
 
 ## catalogue: regenerate docs/knowledge.md from the knowledge files
 catalogue: $(STAMP)

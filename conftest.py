@@ -29,10 +29,14 @@ _CACHE_DIR = pytest.StashKey[str]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """The compiled knowledge cache goes to a private directory made for this run (the
-    command-line tests' processes inherit it), never to the user's ~/.cache."""
+    command-line tests' processes inherit it), never to the user's ~/.cache; so does the
+    default case store (not created: a test that needs one makes its own or upgrades
+    this one), never the user's data directory."""
     config.stash[_CACHE_DIR] = os.environ["SECONDLINE_CACHE_DIR"] = tempfile.mkdtemp(
         prefix="secondline-test-cache-"
     )
+    os.environ["SECONDLINE_DB"] = os.path.join(config.stash[_CACHE_DIR], "store.sqlite3")
+    os.environ.pop("SECONDLINE_SECRET_KEY", None)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

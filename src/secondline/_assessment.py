@@ -171,6 +171,45 @@ class SourceOut(_Out):
     review_overdue: bool | None
 
 
+class GuidanceItemOut(_Out):
+    """One item of the current-guidance layer that applies to the case."""
+
+    id: str
+    publisher: str
+    reference: str
+    title: str
+    url: str
+    section: str
+    region: Literal["UK", "CA"]
+    nation: str | None
+    funding: str
+    published: dt.date | None
+    last_updated: dt.date | None
+    #: when the publisher's page was read, and secondline's date to read it again
+    checked: dt.date
+    review_by: dt.date
+    review_overdue: bool
+    effect: Literal["narrows", "widens", "adds", "withdrawn", "noted"]
+    #: supports / narrows / undecided an option of the pages; widens: one they do not offer
+    outcome: Literal["supports", "narrows", "undecided", "widens", "withdrawn", "noted"]
+    option: str | None
+    option_name: str | None
+    text: str
+    reasons: list[str]
+    plain: str
+
+
+class GuidanceOut(_Out):
+    """The opt-in layer of guidance newer than the pages, kept apart from their answer."""
+
+    layer: Literal["current"]
+    items: list[GuidanceItemOut]
+    #: facts the layer needs that are not known (the pages' own are under ``missing``)
+    missing: list[MissingOut]
+    #: items past secondline's date to check them again
+    warnings: list[str]
+
+
 class Assessment(_Out):
     case_id: str | None
     disease: Literal["B-ALL", "T-ALL", "HCL"]
@@ -194,8 +233,11 @@ class Assessment(_Out):
     warnings: list[str]
     sources: list[SourceOut]
     disclaimer: str
+    #: only with ``guidance="current"``; left out of the JSON otherwise
+    guidance: GuidanceOut | None = None
 
 
 def assessment_json(result: Assessment) -> str:
     """The assessment as JSON text, exactly as the CLI prints it and the API returns it."""
-    return result.model_dump_json(indent=2) + "\n"
+    exclude = {"guidance"} if result.guidance is None else None
+    return result.model_dump_json(indent=2, exclude=exclude) + "\n"

@@ -139,6 +139,11 @@ class Assessment(_Strict):
     )
     mrd: Presence = Field("unknown", description="measurable residual disease")
     mrd_method: MrdMethod | None = None
+    mrd_percent: Number | None = Field(
+        default=None, ge=0, le=100,
+        description="the MRD level as a percentage of cells, where measured; used only by "
+        "the current-guidance layer",
+    )
 
 
 class Wishes(_Strict):
@@ -177,6 +182,14 @@ class Case(_Strict):
         description="where the disease has come back; absent = not recorded",
     )
     previous_transplant: YesNo | None = None
+    transplant_eligible: YesNo | None = Field(
+        None, description="eligible for an allogeneic stem cell transplant, in the team's view; "
+        "null = not judged; used only by the current-guidance layer",
+    )
+    t315i: Presence = Field(
+        "unknown", description="BCR-ABL1 T315I mutation (ABL1 kinase domain); used only by "
+        "the current-guidance layer",
+    )
     donor: Donor = Field("unknown", description="stem cell donor found so far")
     symptoms: list[Text] = Field(
         default_factory=list, max_length=MAX_SYMPTOMS, description="e.g. bone-pain, fever"

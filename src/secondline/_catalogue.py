@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import yaml
+
 from secondline._conditions import Condition, condition_in_words
+from secondline._guidance import NotEncodedFile
 from secondline._knowledge import CompiledOption, Knowledge, load_knowledge
 from secondline._leaflet_schema import Passage
 from secondline._schema import Citation
@@ -226,9 +229,43 @@ def catalogue(knowledge: Knowledge | None = None) -> str:
     for text in knowledge.rules.prognostic_context:
         lines.append(f"- `{text.id}`: {text.text} ({_cites(text.sources, knowledge)})")
         lines.append(condition_in_words(text.when, depth=1))
+    lines += ["", *_guidance_section(knowledge)]
     lines += ["", *_leaflet_section(knowledge)]
     lines += _vocabulary_section(knowledge)
     return "\n".join(lines) + "\n"
+
+
+def _guidance_section(knowledge: Knowledge) -> list[str]:
+    """The opt-in layer of current guidance, item by item, and what was left out."""
+    lines = ["## Current guidance (an opt-in layer, apart from the pages)", "",
+             "Applied only when asked for (`--guidance current`, `?guidance=current`, the "
+             "switch on the MDT page); each item was read on the publisher's own page on "
+             "the date given and is to be read again by its review date.", ""]
+    for c in knowledge.guidance.items:
+        g = c.item
+        where = ", ".join(p for p in (g.nation, g.region) if p)
+        about = g.option or (g.new_option.id if g.new_option else "")
+        lines.append(f"### {g.publisher} {g.reference}: {g.title} — `{g.id}`")
+        lines.append("")
+        lines.append(f"- **Effect:** {g.effect}" + (f" (`{about}`)" if about else ""))
+        lines.append(f"- **Where:** {where}; **funding:** {' '.join(g.funding.split())}")
+        lines.append(f"- **Page:** [{g.section}]({g.url}); read {g.dates.checked}, to be "
+                     f"read again by {g.dates.review_by}"
+                     + (f"; published {g.dates.published}" if g.dates.published else "")
+                     + (f"; last updated {g.dates.last_updated}" if g.dates.last_updated
+                        else ""))
+        lines.append(f"- **Checked:** {' '.join(g.verified.split())}")
+        lines.append("- **Applies when:**")
+        lines.append(condition_in_words(g.applies_when, depth=1))
+        if g.covered_when is not None:
+            lines.append("- **Covered when:**")
+            lines.append(condition_in_words(g.covered_when, depth=1))
+        lines.append("")
+    lines += ["### Found but not encoded, and why", ""]
+    path = knowledge.root / "guidance-not-encoded.yaml"
+    found = NotEncodedFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    lines += [f"- **{n.what}** (`{n.id}`): {' '.join(n.why.split())}" for n in found.items]
+    return lines
 
 
 def _plan_section(knowledge: Knowledge) -> list[str]:

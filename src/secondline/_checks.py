@@ -53,7 +53,8 @@ class Files:
     @classmethod
     def read(cls, root: Path) -> Files:
         names = [*KNOWLEDGE_FILES,
-                 *(f"options/{p.name}" for p in sorted((root / "options").glob("*.yaml")))]
+                 *(f"options/{p.name}" for p in sorted((root / "options").glob("*.yaml"))),
+                 *(f"guidance/{p.name}" for p in sorted((root / "guidance").glob("*.yaml")))]
         data: dict[str, bytes | None] = {}
         for name in names:
             try:
@@ -66,13 +67,18 @@ class Files:
     def options(self) -> list[str]:
         return [name for name in self.data if name.startswith("options/")]
 
+    @property
+    def guidance(self) -> list[str]:
+        return [name for name in self.data if name.startswith("guidance/")]
+
 
 def read(
     path: Path, model: type[_M], problems: Problems, data: bytes | None = None
 ) -> _M | None:
     """A knowledge file (from ``data``, its bytes, when already read) validated as
     ``model``, or None with its problems noted."""
-    where = f"options/{path.name}" if path.parent.name == "options" else path.name
+    folder = path.parent.name
+    where = f"{folder}/{path.name}" if folder in ("options", "guidance") else path.name
     try:
         if data is None:
             text = path.read_text(encoding="utf-8")

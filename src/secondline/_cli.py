@@ -1,5 +1,8 @@
-"""The command line: ``secondline assess | leaflet | schema | sources | serve | cohort |
-check | catalogue``.
+"""The command line: ``secondline assess | leaflet | export-fhir | schema | sources | serve |
+cohort | check | catalogue``, and the case store's commands (``_store_cli``).
+
+A CASE is a case file (YAML or JSON) or a FHIR R4 Bundle (JSON with ``resourceType``),
+told apart by its content.
 
 Exit codes: 0 done; 2 the input (case or arguments) is invalid; 3 the knowledge base
 is invalid. Problems go to standard error, one line each, never as a traceback.
@@ -13,8 +16,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from secondline import __version__
+from secondline import __version__, _store_cli
 from secondline._errors import CaseError, KnowledgeError
 
 EXIT_INVALID_INPUT = 2
@@ -42,12 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"secondline {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    assess = commands.add_parser("assess", help="assess one case (YAML or JSON)")
+    assess = commands.add_parser(
+        "assess", help="assess one case (YAML or JSON, or a FHIR R4 Bundle)")
     assess.add_argument(
-        "case", metavar="CASE", help="path to the case file, or - for standard input"
+        "case", metavar="CASE",
+        help="path to the case file or FHIR Bundle, or - for standard input"
     )
     assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
     assess.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
+    assess.add_argument("--guidance", choices=("current",),
+                        help="current: add the dated layer of guidance newer than the pages")
 
     leaflet = commands.add_parser(
         "leaflet", help="write the patient leaflet for one case, as HTML or PDF"
@@ -60,6 +68,17 @@ def _parser() -> argparse.ArgumentParser:
     leaflet.add_argument("--format", choices=("html", "pdf"),
                          help="html or pdf (default: from the suffix of FILE)")
     leaflet.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
+    leaflet.add_argument("--guidance", choices=("current",),
+                         help="current: say what newer guidance adds to the pages")
+
+    export = commands.add_parser(
+        "export-fhir", help="write one case as a FHIR R4 Bundle (type collection)")
+    export.add_argument(
+        "case", metavar="CASE",
+        help="path to the case file or FHIR Bundle, or - for standard input")
+    export.add_argument("-o", "--output", metavar="FILE",
+                        help="the file to write (default: standard output)")
+    export.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
 
     schema = commands.add_parser("schema", help="print the case format as JSON Schema")
     schema.add_argument(
@@ -81,12 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--workers", type=int, default=None, metavar="N",
                        help="worker processes (default: one per CPU core)")
+    serve.add_argument("--db", metavar="URL", help="the case store (default: "
+                       "$SECONDLINE_DB, else a SQLite file in the user's data directory)")
 
     from secondline._cohort_cli import add_parser
 
     add_parser(commands, _date)
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
+    _store_cli.add_commands(commands)
     return parser
 
 
@@ -97,15 +119,31 @@ def _fail(problems: list[str], code: int, what: str) -> int:
     return code
 
 
-def _assess(args: argparse.Namespace) -> int:
-    from secondline._engine import assess
-    from secondline._parse import read_case
+def _read(args: argparse.Namespace) -> tuple[Any, Any] | int:
+    """The case and, for a FHIR Bundle, the record of its reading; or the exit code."""
+    from secondline._fhir.bundle import BundleError
+    from secondline._fhir.source import case_from_source
 
     try:
-        case = read_case(args.case, args.as_of)
+        return case_from_source(args.case, args.as_of)
+    except BundleError as exc:
+        return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid FHIR Bundle")
     except CaseError as exc:
         return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid case")
-    result = assess(case)
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from secondline._engine import assess
+
+    read = _read(args)
+    if isinstance(read, int):
+        return read
+    case, reading = read
+    result = assess(case, guidance=args.guidance)
+    if reading is not None:
+        from secondline._fhir.output import with_input
+
+        result = with_input(result, reading)
     if args.json:
         from secondline._assessment import assessment_json
 
@@ -119,9 +157,26 @@ def _assess(args: argparse.Namespace) -> int:
     return 0
 
 
-def _leaflet(args: argparse.Namespace) -> int:
-    from secondline._parse import read_case
+def _export(args: argparse.Namespace) -> int:
+    from secondline._fhir.write import write_bundle
 
+    read = _read(args)
+    if isinstance(read, int):
+        return read
+    text = json.dumps(write_bundle(read[0]), indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        return _fail([f"{args.output}: cannot be written ({reason})"], EXIT_INVALID_INPUT,
+                     "invalid argument")
+    return 0
+
+
+def _leaflet(args: argparse.Namespace) -> int:
     output = Path(args.output)
     fmt = args.format or LEAFLET_SUFFIXES.get(output.suffix.lower())
     if fmt is None:
@@ -130,13 +185,16 @@ def _leaflet(args: argparse.Namespace) -> int:
              "name a .html, .htm or .pdf file, or give --format html or --format pdf"],
             EXIT_INVALID_INPUT, "invalid argument",
         )
-    try:
-        case = read_case(args.case, args.as_of)
-    except CaseError as exc:
-        return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid case")
+    read = _read(args)
+    if isinstance(read, int):
+        return read
+    case = read[0]
+    from secondline._engine import assess
     from secondline._leaflet import leaflet_html, leaflet_pdf
 
-    data = leaflet_pdf(case) if fmt == "pdf" else leaflet_html(case).encode("utf-8")
+    result = assess(case, guidance=args.guidance)
+    data = (leaflet_pdf(case, result) if fmt == "pdf"
+            else leaflet_html(case, result).encode("utf-8"))
     try:
         output.write_bytes(data)
     except OSError as exc:
@@ -170,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _assess(args)
         if args.command == "leaflet":
             return _leaflet(args)
+        if args.command == "export-fhir":
+            return _export(args)
         if args.command == "schema":
             from secondline._parse import assessment_json_schema, case_json_schema
 
@@ -185,16 +245,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cohort(args)
             except CaseError as exc:
                 return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid input")
+        if args.command in _store_cli.COMMANDS:
+            return _store_cli.run(args)
         if args.command == "serve":
             from secondline._web.serve import serve
 
-            return serve(args.host, args.port, args.workers)
+            return serve(args.host, args.port, args.workers, args.db)
         if args.command == "check":
+            from secondline._fhir.mapping import check_mapping
             from secondline._knowledge import load_knowledge
 
             knowledge = load_knowledge()
+            mapping, problems = check_mapping(knowledge=knowledge)
+            if mapping is None:
+                raise KnowledgeError(problems)
             print(f"knowledge base ok: {len(knowledge.options)} options, "
                   f"{len(knowledge.sources)} sources, {len(knowledge.drugs.drugs)} drugs")
+            print(f"FHIR mapping ok: {mapping.verified_count} codes read (standard and the "
+                  "project's own), "
+                  f"{len(mapping.unverified)} unverified codes listed and never read")
             return 0
         from secondline._catalogue import catalogue
 

@@ -107,7 +107,7 @@ def check_truth(
     return compile_truth(cond) if _sound(where, cond, vocab, problems) else None
 
 
-def _check_condition(
+def check_condition(
     where: str, cond: Condition, vocab: Vocabularies, problems: Problems
 ) -> Compiled | None:
     """The reasoned closure of a tree, or None (with its problems noted) if it is unsound."""
@@ -238,10 +238,10 @@ def compile_option(
         if not isinstance(need, str):
             when = check_truth(f"{where} needs[{name}]", need.when, vocab, problems)
         needs.append((name, when))
-    suggest = _check_condition(f"{where} suggest_when", option.suggest_when, vocab, problems)
+    suggest = check_condition(f"{where} suggest_when", option.suggest_when, vocab, problems)
     trial = None
     if option.trial_only_when is not None:
-        trial = _check_condition(
+        trial = check_condition(
             f"{where} trial_only_when", option.trial_only_when, vocab, problems
         )
     exclusions: list[tuple[TruthOnly, Exclusion]] = []

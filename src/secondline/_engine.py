@@ -37,6 +37,7 @@ from secondline._compile import SETTINGS_PREFIX
 from secondline._conditions import TruthOnly
 from secondline._derive import Derived, derive
 from secondline._facts import FACTS, FactValue, format_value
+from secondline._guidance import apply_guidance
 from secondline._holds import holds_for
 from secondline._knowledge import Knowledge, load_knowledge
 from secondline._plan import plan_out, summary_for
@@ -271,8 +272,15 @@ def _warnings(
     return warnings
 
 
-def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
-    """Assess one valid case against the knowledge base (the packaged one by default)."""
+def assess(
+    case: Case, knowledge: Knowledge | None = None, *,
+    guidance: Literal["current"] | None = None,
+) -> Assessment:
+    """Assess one valid case against the knowledge base (the packaged one by default).
+
+    ``guidance="current"`` adds the dated layer of guidance newer than the pages, under
+    ``guidance``, beside an answer that is otherwise exactly the one without it.
+    """
     knowledge = knowledge or load_knowledge()
     disease = case.disease
     rules = prepared(knowledge, disease)
@@ -329,4 +337,6 @@ def assess(case: Case, knowledge: Knowledge | None = None) -> Assessment:
         gaps=gaps, cautions=cautions,
         warnings=_warnings(derived, cautions, sources), sources=sources,
         disclaimer=DISCLAIMER,
+        guidance=None if guidance is None else apply_guidance(
+            knowledge.guidance, facts, options, knowledge.option_names, today),
     )

@@ -74,6 +74,14 @@ FACTS: dict[str, FactSpec] = {
             "previous_transplant", "bool", "Has had a stem cell transplant", "previous_transplant"
         ),
         FactSpec(
+            "transplant_eligible", "bool", "Eligible for an allogeneic stem cell transplant",
+            "transplant_eligible",
+        ),
+        FactSpec("t315i", "enum", "BCR-ABL1 T315I mutation", "t315i", _PRESENCE),
+        FactSpec(
+            "mrd_percent", "number", "MRD level", "assessment.mrd_percent", unit="%",
+        ),
+        FactSpec(
             "donor", "enum", "Stem cell donor", "donor",
             ("sibling", "matched-unrelated", "cord-blood", "none"),
         ),
@@ -188,6 +196,8 @@ def format_value(spec: FactSpec, value: FactValue) -> str:
         return "yes" if value else "no"
     if isinstance(value, frozenset):
         return ", ".join(sorted(value)) if value else "none"
+    if isinstance(value, float) and spec.unit == "%":
+        return f"{value:g}%"
     if isinstance(value, float):
         text = f"{value:.1f}"
         return f"{text} {spec.unit}".strip()

@@ -11,17 +11,17 @@ milliseconds); only knowledge without a single problem is ever cached.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from secondline._cache import cache_key, read_cache, write_cache
 from secondline._checks import (
     PLACEHOLDER,
     Files,
     Problems,
-    check_citations,
     read,
 )
 from secondline._compile import (
@@ -35,6 +35,7 @@ from secondline._compile import (
 from secondline._conditions import TruthOnly
 from secondline._errors import KnowledgeError
 from secondline._facts import FACTS
+from secondline._guidance import GuidanceItem, GuidanceLayer, compile_guidance
 from secondline._leaflet_check import check_leaflet
 from secondline._leaflet_schema import LeafletFile
 from secondline._plan import CompiledPlan, PlanFile, compile_plan
@@ -54,9 +55,18 @@ from secondline._schema import (
     SourcesFile,
     SymptomsFile,
 )
+from secondline._vocab import (
+    check_definitions,
+    check_drugs,
+    check_sources,
+    drug_index,
+    drug_key,
+    symptom_index,
+    symptom_key,
+)
 
 __all__ = ["KNOWLEDGE_DIR", "PLACEHOLDER", "CompiledOption", "Knowledge", "check_knowledge",
-           "load_knowledge", "symptom_key"]
+           "knowledge_version", "load_knowledge", "symptom_key"]
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 _RuleList = tuple[tuple[TruthOnly | None, Gap], ...]
@@ -82,6 +92,8 @@ class Knowledge:
     holds: CompiledHolds
     #: the steps of the plan, in order, with their compiled preferences
     plan: CompiledPlan
+    #: the current-guidance layer, applied only on request
+    guidance: GuidanceLayer
     #: shared rules with their compiled conditions; None means the rule always applies
     exclusions: tuple[tuple[TruthOnly | None, GlobalExclusion], ...] = field(default=())
     gaps: _RuleList = field(default=())
@@ -95,6 +107,10 @@ class Knowledge:
         return {drug.id: drug for drug in self.drugs.drugs}
 
     @functools.cached_property
+    def option_names(self) -> dict[str, str]:
+        return {c.option.id: c.option.name for c in self.options}
+
+    @functools.cached_property
     def step_cites(self) -> dict[str, list[Citation]]:
         """Each option's citations for its step of the plan."""
         return {c.option.id: c.option.step.sources for c in self.options}
@@ -106,98 +122,12 @@ class Knowledge:
 
     def canonical_drugs(self, name: str) -> tuple[str, ...]:
         """Drug ids for a name as a team may write it; empty if unknown."""
-        return self.drug_names.get(_drug_key(name), ())
+        return self.drug_names.get(drug_key(name), ())
 
     def setting(self, name: str) -> str:
         """A setting of settings.yaml in words, e.g. '30 days'."""
         value = getattr(self.settings, name)
         return f"{value.value:g} {value.unit}"
-
-
-def _drug_key(name: str) -> str:
-    """Drug names match whatever their case or surrounding spaces."""
-    return name.strip().lower()
-
-
-def symptom_key(name: str) -> str:
-    """Symptoms match whatever their letter case, and spaces or underscores for hyphens."""
-    return "-".join(name.strip().lower().replace("_", " ").split())
-
-
-def _drug_index(drugs: DrugsFile, problems: Problems) -> dict[str, tuple[str, ...]]:
-    index: dict[str, tuple[str, ...]] = {}
-    ids = {drug.id for drug in drugs.drugs}
-
-    def put(name: str, target: tuple[str, ...], where: str) -> None:
-        key = _drug_key(name)
-        if key in index and index[key] != target:
-            problems.add("drugs.yaml", f"{where}: the name '{name}' is already used")
-        index[key] = target
-
-    for drug in drugs.drugs:
-        for name in [drug.id, drug.name, *drug.brands, *drug.also_called]:
-            put(name, (drug.id,), drug.id)
-    for regimen in drugs.regimens:
-        for unknown in sorted(set(regimen.drugs) - ids):
-            problems.add("drugs.yaml", f"{regimen.id}: unknown drug '{unknown}'")
-        for name in regimen.names:
-            put(name, tuple(regimen.drugs), regimen.id)
-    return index
-
-
-def _check_drugs(drugs: DrugsFile, sources: dict[str, Source], problems: Problems) -> None:
-    """Drugs the pages name cite where; the others say where their ATC code was checked."""
-    for drug in drugs.drugs:
-        where = f"drugs.yaml {drug.id}"
-        check_citations(where, drug.sources, sources, problems)
-        if drug.named_by_sources and not drug.sources:
-            problems.add(where, "is named by the sources but cites none")
-        if not drug.named_by_sources and drug.sources:
-            problems.add(where, "is marked as not named by the sources but cites them")
-        if not drug.named_by_sources and drug.atc_reference is None:
-            problems.add(where, "is not named by the sources, so its ATC code needs a reference")
-    for regimen in drugs.regimens:
-        check_citations(f"drugs.yaml {regimen.id}", regimen.sources, sources, problems)
-
-
-def _symptom_index(symptoms: SymptomsFile, sources: dict[str, Source],
-                   problems: Problems) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for symptom in symptoms.symptoms:
-        where = f"symptoms.yaml {symptom.id}"
-        check_citations(where, symptom.sources, sources, problems)
-        if symptom.named_by_sources != bool(symptom.sources):
-            problems.add(where, "cites sources exactly when it is named by them")
-        if symptom.sign_of_relapse and not symptom.named_by_sources:
-            problems.add(where, "only a symptom the sources name can be a sign of relapse")
-        if symptom_key(symptom.id) != symptom.id:
-            problems.add(f"symptoms.yaml {symptom.id}", "an id is lower case, words joined by -")
-        for name in [symptom.id, symptom.name, *symptom.also_called]:
-            key = symptom_key(name)
-            if index.get(key, symptom.id) != symptom.id:
-                problems.add(f"symptoms.yaml {symptom.id}", f"the name '{name}' is already used")
-            index[key] = symptom.id
-    return index
-
-
-def _check_sources(sources_file: SourcesFile, problems: Problems) -> dict[str, Source]:
-    sources = {s.id: s for s in sources_file.sources}
-    if len(sources) != len(sources_file.sources):
-        problems.add("sources.yaml", "duplicate source id")
-    for s in sources_file.sources:
-        if s.url is not None and (s.url_checked is None or not s.url_evidence):
-            problems.add(f"sources.yaml {s.id}", "a public address needs url_checked and "
-                         "url_evidence; with none confirmed, leave url empty")
-    return sources
-
-
-def _check_definitions(definitions: Definitions, sources: dict[str, Source],
-                       problems: Problems) -> None:
-    for name in ("relapsed", "refractory", "mrd"):
-        check_citations(f"definitions.yaml {name}", getattr(definitions, name), sources,
-                        problems)
-    check_citations("definitions.yaml remission", definitions.remission.sources, sources,
-                    problems)
 
 
 class _Parsed(NamedTuple):
@@ -213,6 +143,8 @@ class _Parsed(NamedTuple):
     plan: PlanFile | None
     #: each option file: its name, its option, and the problems reading it
     options: tuple[tuple[str, Option | None, tuple[str, ...]], ...]
+    #: each guidance file, the same way
+    guidance: tuple[tuple[str, GuidanceItem | None, tuple[str, ...]], ...]
 
 
 def _parse(files: Files, problems: Problems) -> _Parsed:
@@ -229,12 +161,17 @@ def _parse(files: Files, problems: Problems) -> _Parsed:
         read(root / "leaflet.yaml", LeafletFile, problems, data["leaflet.yaml"]),
         read(root / "plan.yaml", PlanFile, problems, data["plan.yaml"]),
     )
-    options = []
-    for name in files.options:
-        own = Problems()
-        option = read(root / name, Option, own, data[name])
-        options.append((name.removeprefix("options/"), option, tuple(own.lines)))
-    return _Parsed(*files_read, options=tuple(options))
+    def each(names: list[str], model: type[Option] | type[GuidanceItem], folder: str,
+             ) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
+        found = []
+        for name in names:
+            own = Problems()
+            value = read(root / name, model, own, data[name])
+            found.append((name.removeprefix(folder), value, tuple(own.lines)))
+        return tuple(found)
+
+    return _Parsed(*files_read, options=each(files.options, Option, "options/"),
+                   guidance=each(files.guidance, GuidanceItem, "guidance/"))
 
 
 def _options(parsed: _Parsed, sources: dict[str, Source], vocab: Vocabularies,
@@ -260,14 +197,14 @@ def _options(parsed: _Parsed, sources: dict[str, Source], vocab: Vocabularies,
 
 def _assemble(parsed: _Parsed, root: Path, problems: Problems) -> Knowledge | None:
     """Check the validated files as a whole and compile them: the knowledge, if usable."""
-    sources_file, drugs, symptoms, settings, definitions, rules, leaflet, plan_file, _ = parsed
-    sources = _check_sources(sources_file, problems) if sources_file else {}
-    drug_names = _drug_index(drugs, problems) if drugs else {}
+    sources_file, drugs, symptoms, settings, definitions, rules, leaflet, plan_file, *_ = parsed
+    sources = check_sources(sources_file, problems) if sources_file else {}
+    drug_names = drug_index(drugs, problems) if drugs else {}
     if drugs:
-        _check_drugs(drugs, sources, problems)
-    symptom_names = _symptom_index(symptoms, sources, problems) if symptoms else {}
+        check_drugs(drugs, sources, problems)
+    symptom_names = symptom_index(symptoms, sources, problems) if symptoms else {}
     if definitions:
-        _check_definitions(definitions, sources, problems)
+        check_definitions(definitions, sources, problems)
     vocab: Vocabularies = {
         "drugs": {d.id for d in drugs.drugs} if drugs else set(),
         "symptoms": set(symptom_names.values()),
@@ -298,6 +235,7 @@ def _assemble(parsed: _Parsed, root: Path, problems: Problems) -> Knowledge | No
     plan = (compile_plan(plan_file, read_options, sources, vocab, problems,
                          frozenset(file_ids - option_ids)) if plan_file else None)
 
+    guidance = compile_guidance(parsed.guidance, option_ids, vocab, problems)
     if not (sources_file and drugs and symptoms and settings and definitions and rules
             and leaflet and holds and plan):
         return None
@@ -305,6 +243,7 @@ def _assemble(parsed: _Parsed, root: Path, problems: Problems) -> Knowledge | No
         sources=sources, drugs=drugs, definitions=definitions, rules=rules,
         options=tuple(options), drug_names=drug_names, leaflet=leaflet, symptoms=symptoms,
         symptom_names=symptom_names, settings=settings, holds=holds, plan=plan,
+        guidance=guidance,
         exclusions=exclusions, gaps=gaps, cautions=cautions, prognostic=prognostic,
         context=context, root=root,
     )
@@ -346,12 +285,15 @@ def _from_cache(key: bytes) -> _Parsed | None:
         return None
     kinds = (SourcesFile, DrugsFile, SymptomsFile, SettingsFile, Definitions, RulesFile,
              LeafletFile, PlanFile)
-    files, options = found[:-1], found[-1]
+    files, options, guidance = found[:-2], found[-2], found[-1]
+
+    def kept(entries: object, kind: type) -> bool:
+        return isinstance(entries, tuple) and all(
+            isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[0], str)
+            and isinstance(entry[1], kind) and entry[2] == () for entry in entries)
+
     if not (all(isinstance(m, k) for m, k in zip(files, kinds, strict=True))
-            and isinstance(options, tuple)
-            and all(isinstance(entry, tuple) and len(entry) == 3
-                    and isinstance(entry[0], str) and isinstance(entry[1], Option)
-                    and entry[2] == () for entry in options)):
+            and kept(options, Option) and kept(guidance, GuidanceItem)):
         return None
     return _Parsed(*found)
 
@@ -382,3 +324,14 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> Knowledge:
             del _LOADED[copies[0]]
         _LOADED[memo] = found
     return found
+
+
+@functools.cache
+def knowledge_version(root: Path = KNOWLEDGE_DIR) -> str:
+    """Which knowledge an assessment came from: ``sha256:`` and the hex SHA-256 of every
+    knowledge file's name and bytes, in name order. The same files give the same version
+    on any machine; any edit to any file gives another. Read once per process."""
+    digest = hashlib.sha256()
+    for name, data in sorted(Files.read(root).data.items()):
+        digest.update(f"{name}\0{len(data or b'')}\0".encode() + (data or b""))
+    return f"sha256:{digest.hexdigest()}"

@@ -211,6 +211,14 @@ def build_leaflet(
             "trial-options", labels.trial_options, pick.say(words.trial_intro),
             parts=_options(trial, pick, knowledge, labels.trial_badge),
         ))
+    if assessment.guidance is not None:
+        newer = assessment.guidance.items
+        sections.append(Section(
+            "newer-guidance", labels.newer,
+            (" ".join(labels.newer_intro.split()),) + (() if newer else (labels.newer_none,)),
+            items=tuple(f"{i.plain} ({i.publisher} {i.reference}, checked "
+                        f"{day_in_words(i.checked)}.)" for i in newer),
+        ))
     sections += [
         Section("words", labels.words, parts=(
             Part(labels.remission, pick.say(words.remission)),

@@ -58,6 +58,10 @@ class LeafletLabels(_Strict):
     trial_badge: str
     what_happens: str
     words: str
+    #: the section on guidance newer than the pages (only when that layer is asked for)
+    newer: str
+    newer_intro: str
+    newer_none: str
     remission: str
     mrd: str
     questions: str

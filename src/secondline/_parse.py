@@ -233,23 +233,30 @@ def _read_bounded(stream: BinaryIO | TextIO, name: str) -> str:
         raise CaseError([f"{name}: not UTF-8 text"]) from None
 
 
+def read_text(source: str) -> tuple[str, str]:
+    """The text of a file path, or of standard input when ``source`` is ``-``, with the
+    name problems give it. At most 1 MiB is read, whatever is sent: a larger input is
+    refused by name."""
+    if source == "-":
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        return _read_bounded(stream, "standard input"), "standard input"
+    path = Path(source)
+    try:
+        with path.open("rb") as stream:
+            return _read_bounded(stream, source), source
+    except FileNotFoundError:
+        raise CaseError([f"{source}: no such file"]) from None
+    except OSError as exc:
+        raise CaseError([f"{source}: cannot be read ({exc.__class__.__name__})"]) from None
+
+
 def read_case(source: str, as_of: dt.date | None = None) -> Case:
     """Read a case from a file path, or from standard input when ``source`` is ``-``.
 
     At most 1 MiB is read, whatever is sent: a larger input is refused by name.
     """
-    if source == "-":
-        stream = getattr(sys.stdin, "buffer", sys.stdin)
-        return parse_text(_read_bounded(stream, "standard input"), "standard input", as_of)
-    path = Path(source)
-    try:
-        with path.open("rb") as stream:
-            text = _read_bounded(stream, source)
-    except FileNotFoundError:
-        raise CaseError([f"{source}: no such file"]) from None
-    except OSError as exc:
-        raise CaseError([f"{source}: cannot be read ({exc.__class__.__name__})"]) from None
-    return parse_text(text, source, as_of)
+    text, name = read_text(source)
+    return parse_text(text, name, as_of)
 
 
 def case_json_schema() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from secondline._assessment import Assessment, OptionOut, SourceOut
+from secondline._assessment import Assessment, GuidanceOut, OptionOut, SourceOut
 from secondline._case import Case
 from secondline._knowledge import Knowledge, load_knowledge
 from secondline._plan import case_markers, headlines
@@ -176,6 +176,36 @@ def _key_points(a: Assessment) -> list[str]:
     return points
 
 
+_OUTCOME = {"supports": "[green]supports[/]", "narrows": "[red]narrows[/]",
+            "undecided": "[yellow]undecided[/]", "widens": "[cyan]widens[/]",
+            "withdrawn": "[red]withdrawn[/]", "noted": "[dim]noted[/]"}
+
+
+def _guidance(g: GuidanceOut) -> Panel:
+    """The current-guidance layer, apart from the pages' answer and dated item by item."""
+    parts: list[RenderableType] = []
+    for item in g.items:
+        where = ", ".join(p for p in (item.nation, item.region) if p)
+        due = f"[red]{item.review_by} (overdue)[/]" if item.review_overdue else str(
+            item.review_by)
+        about = f" — {escape(item.option_name)}" if item.option_name else ""
+        parts.append(Text.from_markup(
+            f"{_OUTCOME[item.outcome]} [bold]{escape(item.publisher)} "
+            f"{escape(item.reference)}[/]{about} [dim]({escape(where)}; checked "
+            f"{item.checked}; check again by {due})[/]"))
+        lines = [escape(item.text), *(f"[dim]{escape(r)}[/]" for r in item.reasons),
+                 f"[dim]Funding: {escape(item.funding)}[/]", f"[dim]{escape(item.url)}[/]"]
+        parts.append(_items(lines, bullet=""))
+    if not g.items:
+        parts.append(Text("No item of the current-guidance layer applies to this case."))
+    if g.missing:
+        parts.append(_items([f"[bold]{m.field}[/] → {', '.join(m.affects)}: {escape(m.why)}"
+                             for m in g.missing], bullet="[yellow]?[/]", indent=0))
+    parts += [Text.from_markup(f"[bold yellow]Warning:[/] {escape(w)}") for w in g.warnings]
+    return Panel(Group(*parts), title="Current guidance: a separate layer, newer than the "
+                 "pages (asked for)", title_align="left", border_style="cyan")
+
+
 def render(a: Assessment, console: Console, case: Case | None = None) -> None:
     """Summary, plan, status, then the details: readable at 80 columns."""
     knowledge = load_knowledge()
@@ -189,6 +219,8 @@ def render(a: Assessment, console: Console, case: Case | None = None) -> None:
     console.print(_status(a))
     if points := _key_points(a):
         console.print(_items(points, bullet="!", indent=0))
+    if a.guidance is not None:
+        console.print(_guidance(a.guidance))
     console.rule("[bold]Details[/]")
     for panel in _options(a):
         console.print(panel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -106,3 +107,27 @@ def test_problems_are_said_in_the_form_s_own_words(client: TestClient) -> None:
     assert "treatments[0]" not in summary  # no field paths for people to decode
     age_error = page.split('id="f-age-error"', 1)[1].split("</", 1)[0]
     assert "must be 120 or less" in age_error
+
+
+def test_a_fhir_bundle_loads_into_the_form_and_says_what_it_did_not_read(
+    client: TestClient,
+) -> None:
+    bundle = Path(__file__).resolve().parents[1] / "fixtures" / "fhir" / "brian-l.json"
+    page = client.post("/load", files={"file": ("brian-l.json", bundle.read_bytes(),
+                                                "application/fhir+json")})
+    assert page.status_code == 200
+    text = page.text
+    assert 'id="results"' in text
+    assert 'id="fhir-input"' in text
+    assert "lumbar puncture" in text.lower()
+    # the form holds what was read (the age on today's date, from the birth date), B-ALL
+    from secondline._fhir.source import case_from_data
+
+    case, _ = case_from_data(json.loads(bundle.read_text(encoding="utf-8")))
+    assert f'name="age" value="{case.age}"' in text
+    assert 'value="B-ALL" id="f-disease-1" checked' in text
+    # a Bundle that is not valid FHIR is refused by field, not with a crash
+    bad = client.post("/load", files={"file": ("bad.json", b'{"resourceType": "Bundle", '
+                                               b'"type": "nonsense"}', "application/json")})
+    assert bad.status_code == 422
+    assert "type" in bad.text

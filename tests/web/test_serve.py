@@ -68,3 +68,49 @@ def test_the_pages_log_no_case_contents_either(tmp_path: Path) -> None:
     assert '"POST /load HTTP/1.1" 422' in text
     for secret in secrets:
         assert secret not in text
+
+
+def test_the_store_routes_log_no_case_contents(tmp_path: Path) -> None:
+    import re
+
+    import httpx2
+
+    from secondline._store import Actor, Database, add_user, issue_token, upgrade
+
+    secrets = ["PSEUDONYM-9917", "heron-itch", "Dr Secretname", "note-kestrel"]
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    database = Database(url)
+    upgrade(database)
+    admin = Actor("os:test", "admin")
+    add_user(database, admin, "carol", "a long enough password", "clinician")
+    token = {"Authorization": f"Bearer {issue_token(database, admin, 'carol')}"}
+    database.dispose()
+    case = {"id": secrets[0], "age": 58, "disease": "HCL", "symptoms": [secrets[1]],
+            "as_of": "2026-11-23"}
+    log = tmp_path / "server.log"
+    with running_server(log, env={"SECONDLINE_DB": url}) as server, httpx2.Client(
+            base_url=server.url, timeout=30) as http:
+        ref = http.post("/api/cases", json=case, headers=token).json()["ref"]
+        assert http.post("/api/cases", json={**case, "age": 500},
+                         headers=token).status_code == 422
+        meeting = http.post("/api/meetings", headers=token, json={
+            "date": "2026-12-01", "name": "MDT",
+            "attendees": [{"role": "haematologist", "name": secrets[2]}]}).json()["ref"]
+        http.post(f"/api/meetings/{meeting}/cases", json={"cases": [ref]}, headers=token)
+        assert http.post("/api/decisions", headers=token, json={
+            "case": ref, "meeting": meeting, "options": ["cladribine"],
+            "note": secrets[3]}).status_code == 201
+        login = http.get("/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login).group(1)  # type: ignore[union-attr]
+        http.post("/login", data={"username": "carol", "password": "a long enough password",
+                                  "csrf": csrf})
+        for path in (f"/meetings/{meeting}", f"/meetings/{meeting}/pack", f"/cases/{ref}",
+                     "/cases", f"/api/cases/{ref}", "/api/decisions?format=csv"):
+            answer = http.get(path, headers=token if path.startswith("/api") else {})
+            assert answer.status_code == 200, path
+            assert secrets[0] in answer.text or path.endswith("csv"), path
+    text = log.read_text()
+    assert '"POST /api/decisions HTTP/1.1" 201' in text
+    assert f'"GET /meetings/{meeting}/pack HTTP/1.1" 200' in text
+    for secret in secrets:
+        assert secret not in text

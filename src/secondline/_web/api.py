@@ -14,14 +14,20 @@ from secondline import __version__
 from secondline._assessment import SourceOut, assessment_json
 from secondline._case import Case
 from secondline._engine import assess
+from secondline._fhir.output import with_input
 from secondline._knowledge import load_knowledge
 from secondline._parse import assessment_json_schema, case_json_schema
 from secondline._sources import judged_sources
-from secondline._web.body import case_from_body, read_body
+from secondline._web.body import case_from_body, read_body, reading_from_body
 from secondline._web.guard import Busy, busy_response, render_slot
 from secondline._web.problems import Problems
 
 router = APIRouter(prefix="/api")
+Guidance = Literal["current"] | None
+GUIDANCE: Any = Query(
+    None, description="current: add the dated layer of guidance newer than the pages "
+    "(NICE, NHS England, CADTH), under `guidance`; left out, the answer is the pages' alone",
+)
 health = APIRouter()
 #: bodies up to this size are assessed on the event loop: the case limits bound their
 #: work to a few milliseconds (bench/serve.py); larger ones go to a worker thread
@@ -31,8 +37,15 @@ CASE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "A case as in the contract, section 1, as JSON (or YAML, sent with "
-        "any other content type).",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Case"}}},
+        "any other content type), or a FHIR R4 Bundle (collection, searchset or "
+        "transaction) as JSON: any JSON object with a resourceType is read as FHIR.",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Case"}},
+            "application/fhir+json": {"schema": {
+                "type": "object", "description": "A FHIR R4 Bundle",
+                "properties": {"resourceType": {"type": "string", "enum": ["Bundle"]}},
+                "required": ["resourceType"]}},
+        },
     }
 }
 _INVALID: dict[int | str, dict[str, Any]] = {
@@ -47,23 +60,28 @@ _INVALID: dict[int | str, dict[str, Any]] = {
     "/assess",
     summary="Assess a case",
     openapi_extra=CASE_BODY,
-    responses={200: {"description": "The assessment (contract section 3)", "content": {
+    responses={200: {"description": "The assessment (contract section 3); for a FHIR "
+                     "Bundle it also holds `input`: where each fact came from and what "
+                     "was not read, and why", "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/Assessment"}}}},
         **_INVALID},
 )
-async def assess_case(request: Request) -> Response:
+async def assess_case(request: Request, guidance: Guidance = GUIDANCE) -> Response:
     raw, content_type = await read_body(request)
     if len(raw) <= SMALL_BODY:
         # a typical case: well under a millisecond of work, less than a thread hand-off
-        return _assessment_response(raw, content_type)
+        return _assessment_response(raw, content_type, guidance)
     # a large one is CPU work that could stall the other requests (health checks
     # included): off the event loop
-    return await run_in_threadpool(_assessment_response, raw, content_type)
+    return await run_in_threadpool(_assessment_response, raw, content_type, guidance)
 
 
-def _assessment_response(raw: bytes, content_type: str) -> Response:
-    case = case_from_body(raw, content_type)
-    return Response(assessment_json(assess(case)), media_type="application/json")
+def _assessment_response(raw: bytes, content_type: str, guidance: Guidance) -> Response:
+    case, reading = reading_from_body(raw, content_type)
+    result = assess(case, guidance=guidance)
+    if reading is not None:
+        result = with_input(result, reading)
+    return Response(assessment_json(result), media_type="application/json")
 
 
 @router.post(
@@ -81,13 +99,14 @@ def _assessment_response(raw: bytes, content_type: str) -> Response:
 async def leaflet(
     request: Request,
     fmt: Literal["html", "pdf"] = Query("html", alias="format", description="html or pdf"),
+    guidance: Guidance = GUIDANCE,
 ) -> Response:
     raw, content_type = await read_body(request)
     return await run_in_threadpool(
-        lambda: leaflet_response(case_from_body(raw, content_type), fmt))
+        lambda: leaflet_response(case_from_body(raw, content_type), fmt, guidance))
 
 
-def leaflet_response(case: Case, fmt: str) -> Response:
+def leaflet_response(case: Case, fmt: str, guidance: Guidance = None) -> Response:
     """The leaflet as a download; rendering (WeasyPrint for PDF) is loaded on first use.
 
     A PDF takes one of the worker's few render slots; with none free the answer is 503
@@ -95,16 +114,18 @@ def leaflet_response(case: Case, fmt: str) -> Response:
     """
     from secondline._leaflet import leaflet_html, leaflet_pdf
 
+    result = assess(case, guidance=guidance)
     name = f"secondline-leaflet.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "pdf":
         try:
             with render_slot():
-                pdf = leaflet_pdf(case)
+                pdf = leaflet_pdf(case, result)
         except Busy:
             return busy_response()
         return Response(pdf, media_type="application/pdf", headers=headers)
-    return Response(leaflet_html(case), media_type="text/html; charset=utf-8", headers=headers)
+    return Response(leaflet_html(case, result), media_type="text/html; charset=utf-8",
+                    headers=headers)
 
 
 @router.get("/schema", summary="The case format (or the assessment) as JSON Schema")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,7 +18,8 @@ from secondline._assessment import Assessment
 from secondline._case import Case
 from secondline._errors import CaseError
 from secondline._knowledge import load_knowledge
-from secondline._web import api, pages
+from secondline._store import Database
+from secondline._web import api, pages, store_api, store_pages
 from secondline._web.guard import BodyTimeout, client_gone_handler
 from secondline._web.limits import BodyLimit, BodyTooLarge
 from secondline._web.paths import STATIC_DIR, docs_assets_dir
@@ -26,6 +29,7 @@ from secondline._web.problems import (
     too_large_handler,
 )
 from secondline._web.security import SecurityHeaders
+from secondline._web.store_errors import add_handlers
 
 DESCRIPTION = """\
 Decision support for relapsed or refractory acute lymphoblastic leukaemia and hairy
@@ -64,12 +68,20 @@ def _problems_for_422(spec: dict[str, Any]) -> None:
         schemas.pop(name, None)
 
 
-def create_app() -> FastAPI:
-    """The application. The knowledge is loaded (and checked) here, once."""
+def create_app(db: str | None = None) -> FastAPI:
+    """The application. The knowledge is loaded (and checked) here, once. The case store
+    is ``db`` (a URL), else ``SECONDLINE_DB``, else the default file; it is opened at
+    its first use, so the application runs without one."""
     load_knowledge()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.store.dispose()  # the store's pooled connections, closed on shutdown
+
     app = FastAPI(
         title="secondline", version=__version__, description=DESCRIPTION,
-        docs_url=None, redoc_url=None,
+        docs_url=None, redoc_url=None, lifespan=lifespan,
     )
     app.add_exception_handler(CaseError, case_error_handler)
     app.add_exception_handler(RequestValidationError, request_error_handler)
@@ -78,6 +90,10 @@ def create_app() -> FastAPI:
     app.include_router(api.router)
     app.include_router(api.health)
     app.include_router(pages.router)
+    app.state.store = Database(db)
+    add_handlers(app)
+    app.include_router(store_api.router)
+    app.include_router(store_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/docs-assets", StaticFiles(directory=docs_assets_dir()), name="docs-assets")
 

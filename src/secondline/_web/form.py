@@ -19,10 +19,10 @@ from typing import Any
 from secondline._case import MAX_TREATMENTS
 
 INTS = {"age", "relapses"}
-NUMBERS = {"assessment.marrow_blasts_percent"}
+NUMBERS = {"assessment.marrow_blasts_percent", "assessment.mrd_percent"}
 YES_NO = {
     "fit_for_intensive_treatment", "assessment.blood_counts_normal", "previous_transplant",
-    "wishes.active_treatment", "wishes.clinical_trials",
+    "wishes.active_treatment", "wishes.clinical_trials", "transplant_eligible",
 }
 #: free text, comma-separated
 TEXT_LISTS = {"treatments[].drugs", "symptoms"}
@@ -40,7 +40,7 @@ FORM_FIELDS = frozenset({
     "treatments[].response", "assessment.date", "assessment.marrow_blasts_percent",
     "assessment.blood_counts_normal", "assessment.extramedullary", "assessment.mrd",
     "assessment.mrd_method", "relapses", "donor", "symptoms", "relapse_sites",
-    "previous_transplant",
+    "previous_transplant", "assessment.mrd_percent", "transplant_eligible", "t315i",
 })
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d{1,9})\]")
 #: list positions the form builds: one past the case's own limit, so that a longer list
@@ -85,6 +85,9 @@ LABELS = {
     "relapses": "Relapses so far", "donor": "Stem cell donor", "symptoms": "Symptoms",
     "relapse_sites": "Where the disease has come back",
     "previous_transplant": "Has had a stem cell transplant",
+    "assessment.mrd_percent": "Latest assessment: MRD level (%)",
+    "transplant_eligible": "Eligible for an allogeneic transplant",
+    "t315i": "T315I mutation",
 }
 _ROW_OF = re.compile(r"treatments\[(\d+)\]")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from fastapi import APIRouter, Request, UploadFile
@@ -19,29 +19,42 @@ from starlette.datastructures import FormData
 
 from secondline._engine import assess
 from secondline._errors import CaseError
+from secondline._fhir.output import with_input
+from secondline._fhir.source import case_from_data, is_fhir
 from secondline._parse import load_text, parse_case
 from secondline._web import view
 from secondline._web.api import leaflet_response
 from secondline._web.form import FormView, case_from_form
+
+Guidance = Literal["current"] | None
 
 router = APIRouter(include_in_schema=False)
 _SMALL = re.compile(r"[0-9]{1,3}")
 
 
 def _page(request: Request, form: FormView, results: dict[str, Any] | None = None,
-          *, status: int = 200, focus: str | None = None) -> HTMLResponse:
-    context = {"form": form, "results": results, "focus": focus, **view.page_context()}
+          *, status: int = 200, focus: str | None = None,
+          guidance: Guidance = None) -> HTMLResponse:
+    context = {"form": form, "results": results, "focus": focus, "guidance": guidance,
+               **view.page_context()}
     return view.templates.TemplateResponse(request, "mdt.html", context, status_code=status)
 
 
-def _assessed(request: Request, data: dict[str, Any]) -> HTMLResponse:
+def _assessed(request: Request, data: dict[str, Any], guidance: Guidance = None) -> HTMLResponse:
     """The page with the case's results, or with its problems beside the inputs. CPU
     work (parse, assess, render): the handlers call it off the event loop."""
     try:
         case = parse_case(data)
     except CaseError as exc:
-        return _page(request, FormView(data, exc.problems), status=422)
-    return _page(request, FormView(data), view.results_context(case, assess(case)))
+        return _page(request, FormView(data, exc.problems), status=422, guidance=guidance)
+    return _page(request, FormView(data),
+                 view.results_context(case, assess(case, guidance=guidance)),
+                 guidance=guidance)
+
+
+def _guidance(form: FormData) -> Guidance:
+    """The form's switch for the current-guidance layer (anything else: off)."""
+    return "current" if form.get("_guidance") == "current" else None
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -66,6 +79,7 @@ def _filename(data: dict[str, Any], suffix: str) -> str:
 async def submit(request: Request) -> Response:
     form = await request.form()
     action = str(form.get("_action", "assess"))
+    guidance = _guidance(form)
     fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     editing = action == "add-treatment" or action.startswith("remove-treatment:")
     data = case_from_form(fields, keep_empty_rows=editing)
@@ -80,7 +94,8 @@ async def submit(request: Request) -> Response:
             if _SMALL.fullmatch(index) and int(index) < len(rows):
                 del rows[int(index)]
             focus = "add-treatment"
-        return _page(request, FormView({**data, "treatments": rows}), focus=focus)
+        return _page(request, FormView({**data, "treatments": rows}), focus=focus,
+                     guidance=guidance)
     if action in ("save-yaml", "save-json"):
         suffix = action.removeprefix("save-")
         text = (json.dumps(data, indent=2, default=str) + "\n" if suffix == "json"
@@ -93,10 +108,11 @@ async def submit(request: Request) -> Response:
         try:
             case = parse_case(data)
         except CaseError as exc:
-            return _page(request, FormView(data, exc.problems), status=422)
+            return _page(request, FormView(data, exc.problems), status=422,
+                         guidance=guidance)
         fmt = action.removeprefix("leaflet-")
-        return await run_in_threadpool(leaflet_response, case, fmt)
-    return await run_in_threadpool(_assessed, request, data)
+        return await run_in_threadpool(leaflet_response, case, fmt, guidance)
+    return await run_in_threadpool(_assessed, request, data, guidance)
 
 
 @router.post("/load", response_class=HTMLResponse)
@@ -118,4 +134,18 @@ def _loaded(request: Request, raw: bytes, name: str) -> HTMLResponse:
     if not isinstance(data, dict):
         problem = f"{name}: must be a mapping of case fields"
         return _page(request, FormView({}, [problem]), status=422)
+    if is_fhir(data):
+        return _loaded_bundle(request, data)
     return _assessed(request, data)
+
+
+def _loaded_bundle(request: Request, data: dict[str, Any]) -> HTMLResponse:
+    """A FHIR Bundle: the case read from it fills the form, and the results say what was
+    read from where and what was not read."""
+    try:
+        case, reading = case_from_data(data)
+    except CaseError as exc:  # a BundleError too
+        return _page(request, FormView({}, exc.problems), status=422)
+    result = with_input(assess(case), reading)
+    return _page(request, FormView(case.model_dump(mode="json", exclude_none=True)),
+                 view.results_context(case, result))

@@ -28,14 +28,17 @@ LOG_CONFIG = {
 }
 
 
-def serve(host: str, port: int, workers: int | None = None) -> int:
-    """Run the application; ``workers`` processes, one per CPU core by default."""
+def serve(host: str, port: int, workers: int | None = None, db: str | None = None) -> int:
+    """Run the application; ``workers`` processes, one per CPU core by default. ``db``
+    (the case store's URL) reaches the worker processes through ``SECONDLINE_DB``."""
     import uvicorn
 
     from secondline._knowledge import load_knowledge
     from secondline._web.guard import uvicorn_settings
 
     load_knowledge()  # check the knowledge before listening: an invalid one exits 3
+    if db:
+        os.environ["SECONDLINE_DB"] = db
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"secondline: listening on {host}, reachable from other machines; put it "
               "behind TLS and access control before real cases are sent.", file=sys.stderr)

@@ -25,9 +25,10 @@ from secondline._case import (
     TreatmentType,
 )
 from secondline._facts import FACTS
+from secondline._fhir.output import WARNING_PREFIX as FHIR_PREFIX
 from secondline._knowledge import load_knowledge
 from secondline._plan import case_markers, headlines
-from secondline._schema import Citation
+from secondline._schema import Category, Citation
 from secondline._sources import review_warning
 from secondline._web.form import NONE_FOUND, input_id, label_for
 from secondline._web.paths import TEMPLATES_DIR
@@ -39,6 +40,37 @@ templates = Jinja2Templates(
 )
 templates.env.globals["input_id"] = input_id
 templates.env.globals["label_for"] = label_for
+
+#: option categories in words: how an assessment stored before the plan existed is grouped
+CATEGORIES: dict[str, str] = {
+    "chemotherapy": "Chemotherapy",
+    "immunotherapy": "Immunotherapy",
+    "car-t": "CAR T-cell therapy",
+    "targeted": "Targeted drugs",
+    "stem-cell-transplant": "Stem cell transplant",
+    "radiotherapy": "Radiotherapy",
+    "cns-directed": "Treatment for the brain and spinal cord (CNS)",
+    "supportive": "Supportive care",
+    "clinical-trial": "Clinical trials",
+    "symptom-control": "Symptom control",
+}
+assert set(CATEGORIES) == set(get_args(Category))
+
+#: what a current-guidance item does to the pages' answer, in a badge's words
+GUIDANCE_WORDS = {
+    "supports": "supports", "narrows": "narrower", "undecided": "cannot tell yet",
+    "widens": "adds an option", "withdrawn": "withdrawn", "noted": "note",
+}
+
+
+def _guidance_for(assessment: Assessment) -> dict[str, list[Any]]:
+    """The current-guidance items that speak about each suggested option."""
+    found: dict[str, list[Any]] = {}
+    for item in assessment.guidance.items if assessment.guidance else []:
+        if item.option is not None:
+            found.setdefault(item.option, []).append(item)
+    return found
+
 
 OUTCOMES = {
     "excluded": "ruled out",
@@ -125,9 +157,15 @@ def results_context(case: Any, assessment: Assessment) -> dict[str, Any]:
         "options": {o.id: o for o in assessment.options},
         "headlines": headlines(assessment),
         "numbers": numbers,
-        # the warnings that are neither cautions nor reviews (those are shown in their place)
-        "notes": [w for w in assessment.warnings if w not in reviews and w not in cautions],
+        # the warnings that are neither cautions nor reviews (those are shown in their
+        # place), nor what a FHIR record did not give (listed apart, folded)
+        "notes": [w for w in assessment.warnings if w not in reviews and w not in cautions
+                  and not w.startswith(FHIR_PREFIX)],
+        "fhir_not_read": [w.removeprefix(FHIR_PREFIX) for w in assessment.warnings
+                          if w.startswith(FHIR_PREFIX)],
         "reviews": [review_warning(s) for s in assessment.sources if s.review_overdue],
+        "guidance_for": _guidance_for(assessment),
+        "guidance_words": GUIDANCE_WORDS,
         "timeline": timeline_svg(case, assessment),
         "timeline_items": timeline_items(case, assessment),
         "criteria": [(label.format(threshold=threshold),
