@@ -44,9 +44,10 @@ _CACHE_KEEP = 8
 
 
 def _code() -> bytes | None:
-    """A hash of the modules that read, validate and compile the knowledge (every module
-    of the package): the version number alone does not change while code is worked on.
-    None (no cache) if they cannot be read as files."""
+    """A hash of the modules that read, validate and compile the knowledge (every
+    top-level module of the package; the subpackages — web, FHIR, store, cohort — never
+    build the cached knowledge): the version number alone does not change while code is
+    worked on. None (no cache) if they cannot be read as files."""
     digest = hashlib.sha256()
     try:
         paths = sorted(Path(__file__).parent.glob("*.py"))
