@@ -132,6 +132,14 @@ def random_case(rng: random.Random, number: int = 0) -> dict[str, Any]:
         case["previous_transplant"] = rng.random() < 0.4
     if rng.random() < 0.4:
         case["symptoms"] = rng.sample(SYMPTOMS, rng.randint(0, 3))
+    if rng.random() < 0.5:
+        case["t315i"] = rng.choice(PRESENCE)
+    if rng.random() < 0.4:
+        case["transplant_eligible"] = rng.random() < 0.6
+    if "assessment" in case and rng.random() < 0.4:
+        case["assessment"]["mrd_percent"] = rng.choice((0, 0.05, 0.1, 0.1, 2.5, 40))
+        if rng.random() < 0.5:
+            case["assessment"]["mrd"] = "positive"
     if rng.random() < 0.2:
         case["wishes"] = {"active_treatment": rng.random() < 0.7,
                           "clinical_trials": rng.random() < 0.7}
@@ -150,7 +158,8 @@ BREAKS = (
     "end-before-start", "date-unreal", "date-after-as-of", "blasts-over", "unknown-key",
     "misplaced-key", "text-as-number", "null-needed", "too-many-drugs", "drug-too-long",
     "relapses-negative", "marker-unknown", "before-diagnosis", "date-out-of-range",
-    "treatment-not-object", "null-misplaced",
+    "treatment-not-object", "null-misplaced", "t315i-unknown-value", "mrd-percent-over",
+    "t315i-null",
 )
 
 
@@ -203,6 +212,12 @@ def invalid_case(rng: random.Random, case: dict[str, Any], how: str) -> dict[str
             case["as_of"] = "3001-01-01"
         case "treatment-not-object":
             case["treatments"] = [*case.get("treatments", []), "chemotherapy"]
+        case "t315i-unknown-value":
+            case["t315i"] = "present"
+        case "mrd-percent-over":
+            case["assessment"] = {**case.get("assessment", {}), "mrd_percent": 101}
+        case "t315i-null":
+            case["t315i"] = None
         case "null-misplaced":
             treatments[0] = {**treatments[0], "relapses": None}
             case["treatments"] = treatments

@@ -18,6 +18,10 @@ def from_assessment(result: Assessment) -> dict[str, Any]:
         "not_suggested": {n.id: n.outcome for n in result.not_suggested},
         "missing": {m.field: m.affects for m in result.missing},
         "cautions": [c.id for c in result.cautions],
+        **({} if result.guidance is None else {
+            "guidance": [(i.id, i.outcome, i.option) for i in result.guidance.items],
+            "guidance_missing": {m.field: m.affects for m in result.guidance.missing},
+        }),
     }
 
 
@@ -29,4 +33,8 @@ def from_row(row: dict[str, Any]) -> dict[str, Any]:
         "not_suggested": {i: outcome for column, outcome in _NOT.items() for i in row[column]},
         "missing": {m["field"]: m["affects"] for m in row["missing"]},
         "cautions": row["cautions"],
+        **({} if "guidance" not in row else {
+            "guidance": [(i["id"], i["outcome"], i["option"]) for i in row["guidance"]],
+            "guidance_missing": {m["field"]: m["affects"] for m in row["guidance_missing"]},
+        }),
     }

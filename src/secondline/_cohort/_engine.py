@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import get_args
+from typing import Literal, get_args
 
 import polars as pl
 
@@ -24,9 +24,12 @@ from secondline._case import Disease
 from secondline._cohort._derive import derive
 from secondline._cohort._expr import MASK, SetBits, any_of, compile_expr, fields_of, set_bits
 from secondline._cohort._frame import ROW
+from secondline._cohort._guidance import GUIDANCE_COLUMNS, guidance_columns
 from secondline._compile import CompiledOption
 from secondline._conditions import Condition, facts_used
 from secondline._knowledge import Knowledge, load_knowledge
+
+Guidance = Literal["current"] | None
 
 #: the outcome of an option not suggested, or its availability when suggested
 OUTCOMES = ("standard", "clinical-trial", "excluded", "not-indicated", "undecided")
@@ -69,12 +72,13 @@ def _history_flags(t: pl.DataFrame, options: list[_Option]) -> pl.DataFrame:
     return per_group.group_by(ROW).agg(*parts) if parts else per_group.select(ROW).unique()
 
 
-class _Steps:
+class Steps:
     """Expressions in stages: each stage refers only to columns made before it, so no
     part is worked out twice (one nested expression would repeat its shared parts)."""
 
-    def __init__(self, bits: SetBits) -> None:
+    def __init__(self, bits: SetBits, prefix: str = "truth") -> None:
         self.bits = bits
+        self.prefix = prefix
         self.truths: dict[str, pl.Expr] = {}
         self.stages: list[list[pl.Expr]] = [[], [], [], [], [], []]
         self._trees: dict[int, str] = {}
@@ -85,7 +89,7 @@ class _Steps:
             return pl.lit(True)
         name = self._trees.get(id(cond))
         if name is None:
-            name = self._trees[id(cond)] = f"truth|{len(self._trees)}"
+            name = self._trees[id(cond)] = f"{self.prefix}|{len(self._trees)}"
             self.stages[0].append(compile_expr(cond, self.bits).alias(name))
         return pl.col(name)
 
@@ -103,11 +107,12 @@ class CohortEngine:
     options: tuple[_Option, ...]
 
     def assess(self, frame: pl.DataFrame, as_of: dt.date | None = None,
-               today: dt.date | None = None) -> pl.DataFrame:
+               today: dt.date | None = None, guidance: Guidance = None) -> pl.DataFrame:
         """One output row per valid case of ``frame``: its row number, reference,
         disease and state, the suggested option ids by availability, the options not
         suggested with their outcome, the missing fields with the options they affect,
-        and the caution ids."""
+        and the caution ids; with ``guidance="current"``, the items of the current
+        guidance that apply and what each says (``GUIDANCE_COLUMNS``)."""
         facts, t = derive(frame, self.knowledge, self.bits, as_of, today or dt.date.today())
         flags = _history_flags(t, list(self.options))
         facts = facts.join(flags, on=ROW, how="left", maintain_order="left")
@@ -115,11 +120,19 @@ class CohortEngine:
         for stage in steps.stages:
             facts = facts.with_columns(stage)
         head = facts.select(ROW, "case_id", "disease", pl.col("state_shown").alias("state"))
-        return head.join(self.lists(facts, columns), on=ROW, how="left", maintain_order="left")
+        out = head.join(self.lists(facts, columns), on=ROW, how="left", maintain_order="left")
+        if guidance is None:
+            return out
+        layer = Steps(self.bits, prefix="guidance-truth")
+        outcomes, made = guidance_columns(
+            self.knowledge.guidance, layer.truth, {o.compiled.option.id for o in self.options})
+        for stage in (layer.stages[0], outcomes, made):
+            facts = facts.with_columns(stage)
+        return pl.concat([out, facts.select(*GUIDANCE_COLUMNS)], how="horizontal")
 
     @functools.cached_property
-    def _plan(self) -> tuple[_Steps, list[str]]:
-        steps = _Steps(self.bits)
+    def _plan(self) -> tuple[Steps, list[str]]:
+        steps = Steps(self.bits)
         shared = {flag: self._shared(steps, flag) for flag in (True, False)}
         noted: dict[str, dict[str, list[pl.Expr]]] = {}
         for o in self.options:
@@ -130,7 +143,7 @@ class CohortEngine:
 
     # -- options ---------------------------------------------------------------------
 
-    def _shared(self, steps: _Steps, anti_leukaemia: bool) -> pl.Expr:
+    def _shared(self, steps: Steps, anti_leukaemia: bool) -> pl.Expr:
         """A shared exclusion holds for the options with this ``anti_leukaemia``."""
         found = []
         for _, rule in self.knowledge.exclusions:
@@ -142,7 +155,7 @@ class CohortEngine:
             found.append(cond)
         return steps.add(1, f"shared|{anti_leukaemia}", any_of(found))
 
-    def _option(self, steps: _Steps, o: _Option, shared: pl.Expr,
+    def _option(self, steps: Steps, o: _Option, shared: pl.Expr,
                 noted: dict[str, list[pl.Expr]]) -> None:
         """The option's outcome column, and when each fact is noted as missing for it."""
         option = o.compiled.option
@@ -190,12 +203,12 @@ class CohortEngine:
                   .when(held).then(pl.lit("undecided"))
                   .otherwise(availability))
 
-    def _needs(self, steps: _Steps, o: _Option) -> list[tuple[str, pl.Expr]]:
+    def _needs(self, steps: Steps, o: _Option) -> list[tuple[str, pl.Expr]]:
         return [(need, pl.lit(True)) if isinstance(need, str)
                 else (need.fact, steps.truth(need.when).fill_null(False))
                 for need in o.compiled.option.needs]
 
-    def _holds(self, steps: _Steps, o: _Option) -> tuple[pl.Expr, list[tuple[str, pl.Expr]]]:
+    def _holds(self, steps: Steps, o: _Option) -> tuple[pl.Expr, list[tuple[str, pl.Expr]]]:
         """Whether a hold applies, and the facts the holds note as missing (and when):
         every fact a hold tests, when it cannot be told (``_holds.holds_for``)."""
         option = o.compiled.option
@@ -230,7 +243,7 @@ class CohortEngine:
 
     # -- output ----------------------------------------------------------------------
 
-    def _output(self, steps: _Steps, noted: dict[str, dict[str, list[pl.Expr]]]
+    def _output(self, steps: Steps, noted: dict[str, dict[str, list[pl.Expr]]]
                 ) -> list[str]:
         """The output's lists as bit masks (one bit an option, in knowledge order): the
         options by outcome, the options each missing field affects (a field is missing

@@ -35,6 +35,7 @@ ASSESSMENT = pl.Struct({
     "extramedullary": pl.List(_TEXT),
     "mrd": _TEXT,
     "mrd_method": _TEXT,
+    "mrd_percent": pl.Float64,
 })
 WISHES = pl.Struct({"active_treatment": pl.Boolean, "clinical_trials": pl.Boolean})
 
@@ -53,6 +54,8 @@ _COLUMNS: dict[str, pl.DataType] = {
     "relapses": pl.Float64(),
     "relapse_sites": pl.List(_TEXT),
     "previous_transplant": pl.Boolean(),
+    "transplant_eligible": pl.Boolean(),
+    "t315i": _TEXT,
     "donor": _TEXT,
     "symptoms": pl.List(_TEXT),
     "wishes": WISHES,

@@ -118,10 +118,10 @@ def _checked(rows: list[tuple[int, Any]], as_of: dt.date | None) -> Batch:
 
 #: text fields, whose JSON value must be a string (or a list of strings)
 _TEXT_KEYS = ("as_of|id|disease|diagnosed|philadelphia|CD19|CD20|CD22|type|started|ended|"
-              "response|date|mrd|mrd_method|donor|region")
+              "response|date|mrd|mrd_method|donor|region|t315i")
 #: keys for which null is not a value (for the others, null is the same as left out)
 _NOT_NULL = ("age|disease|philadelphia|markers|treatments|donor|symptoms|wishes|CD19|CD20|"
-             "CD22|drugs|type|response|mrd|active_treatment|clinical_trials")
+             "CD22|drugs|type|response|mrd|active_treatment|clinical_trials|t315i")
 _IRREGULAR = "|".join((
     rf'"(?:{_NOT_NULL})"\s*:\s*null\b',               # null where a value is needed
     rf'"(?:{_TEXT_KEYS})"\s*:\s*[-0-9tf\[{{]',      # text given as another type

@@ -130,6 +130,8 @@ def invalid(as_of: dt.date | None) -> pl.Expr:
         _bad_choice_list(a.struct.field("extramedullary"), get_args(ExtramedullarySite)),
         _not_in(a.struct.field("mrd"), get_args(Presence)),
         _not_in(a.struct.field("mrd_method"), get_args(MrdMethod)),
+        ~a.struct.field("mrd_percent").is_between(0, 100).fill_null(True),
+        _not_in(pl.col("t315i"), get_args(Presence)),
         _not_whole(pl.col("relapses")) | (pl.col("relapses") < 0).fill_null(False),
         _bad_choice_list(pl.col("relapse_sites"), get_args(RelapseSite)),
         _not_in(pl.col("donor"), get_args(Donor)),
