@@ -117,7 +117,7 @@ def test_invalid_rows_go_to_rejected_and_the_run_goes_on(tmp_path: Path) -> None
 def test_an_input_it_cannot_read_is_named(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cohort", str(tmp_path / "none.ndjson"), "--out", str(tmp_path)]) == 2
-    assert "none.ndjson: no such file" in capsys.readouterr().err
+    assert f"INPUT: {tmp_path / 'none.ndjson'}: no such file" in capsys.readouterr().err
     (tmp_path / "cases.csv").write_text("age\n3\n")
     assert main(["cohort", str(tmp_path / "cases.csv"), "--out", str(tmp_path)]) == 2
-    assert "cannot tell what it is" in capsys.readouterr().err
+    assert "INPUT: cannot tell what" in capsys.readouterr().err

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from secondline._cohort._run import assess_batch
+from secondline._cohort._run import Work, assess_batch, finish, write_part
 from secondline._errors import CaseError
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ def _client(settings: Settings) -> tuple[Any, Any]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise CaseError(["--engine dask: Dask is not installed; pip install "
-                         "'secondline[dask]'"]) from None
+        raise CaseError(["--engine: dask needs Dask, which is not installed here; "
+                         "pip install 'secondline[dask]'"]) from None
     if settings.scheduler:
         try:
             return Client(settings.scheduler, timeout="15s"), None  # type: ignore[no-untyped-call]
@@ -43,7 +43,7 @@ def _client(settings: Settings) -> tuple[Any, Any]:
 
 
 def run_dask(settings: Settings, today: dt.date, counts: Counts, parts: Path,
-             batches: Iterator[tuple[pl.DataFrame, int]], progress: _Progress,
+             batches: Iterator[Work], progress: _Progress,
              client: Any = None) -> None:
     """Assess every batch on the cluster and write each result as a part file."""
     own = client is None
@@ -52,23 +52,21 @@ def run_dask(settings: Settings, today: dt.date, counts: Counts, parts: Path,
         client, cluster = _client(settings)
     try:
         workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
-        in_flight: deque[tuple[int, Any, int]] = deque()
+        in_flight: deque[tuple[int, Any, pl.DataFrame | None, int]] = deque()
 
-        def finish() -> None:
-            number, future, size = in_flight.popleft()
-            result: pl.DataFrame = future.result()
-            result.write_parquet(parts / f"{number:06d}.parquet")
-            counts.assessed += len(result)
-            counts.batches += 1
+        def done() -> None:
+            number, future, refs, size = in_flight.popleft()
+            result, per_case = future.result()
+            write_part(parts, number, finish(result, refs), per_case, counts)
             progress.advance(size, counts.read)
 
-        for number, (kept, size) in enumerate(batches):
+        for number, (kept, refs, size) in enumerate(batches):
             in_flight.append((number, client.submit(assess_batch, kept, settings.as_of, today,
-                                                    pure=False), size))
+                                                    settings.guidance, pure=False), refs, size))
             if len(in_flight) >= 2 * workers:
-                finish()
+                done()
         while in_flight:
-            finish()
+            done()
         counts.extra["dask_workers"] = workers
     finally:
         if own:

@@ -48,6 +48,8 @@ BATCH_ROWS = 100_000
 class Rejected:
     row: int
     problems: list[str]
+    #: the file of a multi-file input (FHIR Bulk Data) the row number counts lines of
+    file: str | None = None
 
 
 @dataclass
@@ -60,6 +62,11 @@ class Batch:
     rejected: list[Rejected] = field(default_factory=list)
     one_by_one: int = 0
     size: int = 0
+    #: where each row came from, when the input has its own references (``row``,
+    #: ``source_ref``): a FHIR Patient, a stored case
+    refs: pl.DataFrame | None = None
+    #: counts the reader adds to the summary
+    notes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,9 @@ def reader_for(source: str, name: str | None = None) -> Reader:
     for reader in READERS.values():
         if reader.takes(source):
             return reader
-    raise CaseError([f"{source}: cannot tell what it is; give a .ndjson, .jsonl or .parquet "
-                     "file (or --input-format)"])
+    raise CaseError([f"INPUT: cannot tell what {source} is; give a .ndjson, .jsonl or "
+                     ".parquet file, or a folder of FHIR Bulk Data files with "
+                     "Patient.ndjson (or --input-format)"])
 
 
 def check_one(row: int, data: Any, as_of: dt.date | None) -> dict[str, Any] | Rejected:

@@ -13,17 +13,22 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
 
-from secondline._cohort._engine import cohort_engine
+from secondline._cohort import _fhir_bulk, _store_read
+from secondline._cohort._engine import Guidance, cohort_engine
 from secondline._cohort._frame import ROW, row_case
+from secondline._cohort._percase import LOG, assess_one_by_one
 from secondline._cohort._read import BATCH_ROWS, Batch, Rejected, check_one, reader_for
 from secondline._cohort._validate import invalid
+
+#: the readers that register themselves on import, besides NDJSON and Parquet
+READERS = (_fhir_bulk.__name__, _store_read.__name__)
 
 Engine = Literal["polars", "dask"]
 
@@ -41,6 +46,8 @@ class Settings:
     progress: bool | None = None  # None: on a terminal only
     #: workers of a local Dask cluster when no scheduler is given
     workers: int = 2
+    #: "current": add the current-guidance layer's columns
+    guidance: Guidance = None
 
 
 @dataclass
@@ -49,6 +56,8 @@ class Counts:
     assessed: int = 0
     rejected: int = 0
     one_by_one: int = 0
+    #: rows assessed by the per-case engine (``_percase``)
+    per_case: int = 0
     seconds: float = 0.0
     batches: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -73,9 +82,25 @@ def split(batch: Batch, as_of: dt.date | None) -> tuple[pl.DataFrame, list[Rejec
     return kept, rejected, batch.one_by_one + len(suspects)
 
 
-def assess_batch(frame: pl.DataFrame, as_of: dt.date | None, today: dt.date) -> pl.DataFrame:
-    """The batch function: valid rows in, one assessment row per case out."""
-    return cohort_engine().assess(frame, as_of, today)
+def assess_batch(frame: pl.DataFrame, as_of: dt.date | None, today: dt.date,
+                 guidance: Guidance = None) -> tuple[pl.DataFrame, int]:
+    """The batch function: valid rows in, one assessment row per case out; and how many
+    rows the per-case engine assessed (all of the batch, when the vectorised engine
+    could not)."""
+    try:
+        return cohort_engine().assess(frame, as_of, today, guidance), 0
+    except (pl.exceptions.PolarsError, ValueError, OverflowError) as exc:
+        LOG.warning("the vectorised engine could not assess a batch of %d cases (%s); "
+                    "assessing them one by one", len(frame), exc.__class__.__name__)
+        return assess_one_by_one(frame, as_of, today, guidance), len(frame)
+
+
+def finish(result: pl.DataFrame, refs: pl.DataFrame | None) -> pl.DataFrame:
+    """An assessed batch with where each row came from (``source_ref``; null for native
+    cases, which carry their own ``id``)."""
+    if refs is None:
+        return result.with_columns(pl.lit(None, dtype=pl.String).alias("source_ref"))
+    return result.join(refs, on=ROW, how="left", maintain_order="left")
 
 
 class _Progress:
@@ -107,26 +132,42 @@ class _Progress:
             self.bar.stop()
 
 
+Work = tuple[pl.DataFrame, pl.DataFrame | None, int]
+
+
 def _batches(settings: Settings, counts: Counts, rejected_out: Any,
-             progress: _Progress) -> Iterator[tuple[pl.DataFrame, int]]:
+             progress: _Progress) -> Iterator[Work]:
+    """Each batch's valid rows, their references and the input it covers; the rejected
+    rows written as they come (a row never stops the run)."""
     reader = reader_for(settings.source, settings.reader)
     for batch in reader.batches(settings.source, settings.as_of, settings.batch_rows):
         kept, rejected, one_by_one = split(batch, settings.as_of)
-        counts.read += len(kept) + len(rejected)
+        counts.read += len(kept) + sum(r.file is None for r in rejected)
         counts.rejected += len(rejected)
         counts.one_by_one += one_by_one
-        for r in sorted(rejected, key=lambda r: r.row):
-            rejected_out.write(json.dumps({"row": r.row, "problems": r.problems}) + "\n")
-        yield kept, batch.size
+        for name, value in batch.notes.items():
+            counts.extra[name] = counts.extra.get(name, 0) + value
+        for r in sorted(rejected, key=lambda r: (r.file or "", r.row)):
+            line = {"row": r.row, "problems": r.problems}
+            rejected_out.write(json.dumps(line if r.file is None else {"file": r.file, **line})
+                               + "\n")
+        yield kept, batch.refs, batch.size
+
+
+def write_part(parts: Path, number: int, result: pl.DataFrame, per_case: int,
+               counts: Counts) -> None:
+    result.write_parquet(parts / f"{number:06d}.parquet")
+    counts.assessed += len(result)
+    counts.per_case += per_case
+    counts.batches += 1
 
 
 def _run_polars(settings: Settings, today: dt.date, counts: Counts, parts: Path,
                 rejected_out: Any, progress: _Progress) -> None:
-    for number, (kept, size) in enumerate(_batches(settings, counts, rejected_out, progress)):
-        result = assess_batch(kept, settings.as_of, today)
-        result.write_parquet(parts / f"{number:06d}.parquet")
-        counts.assessed += len(result)
-        counts.batches += 1
+    work = _batches(settings, counts, rejected_out, progress)
+    for number, (kept, refs, size) in enumerate(work):
+        result, per_case = assess_batch(kept, settings.as_of, today, settings.guidance)
+        write_part(parts, number, finish(result, refs), per_case, counts)
         progress.advance(size, counts.read)
 
 
@@ -162,16 +203,16 @@ def run(settings: Settings) -> Counts:
     if files:
         pl.scan_parquet(files).sink_parquet(target)
     else:
-        empty_result().write_parquet(target)
+        empty_result(settings.guidance).write_parquet(target)
     shutil.rmtree(parts, ignore_errors=True)
     counts.seconds = time.perf_counter() - started
     write_outputs(settings, counts, today)
     return counts
 
 
-def empty_result() -> pl.DataFrame:
+def empty_result(guidance: Guidance = None) -> pl.DataFrame:
     """The output's columns, with no rows."""
-    return assess_batch(_empty_cases(), None, dt.date.today())
+    return finish(assess_batch(_empty_cases(), None, dt.date.today(), guidance)[0], None)
 
 
 def _empty_cases() -> pl.DataFrame:
@@ -179,5 +220,3 @@ def _empty_cases() -> pl.DataFrame:
 
     return frame_of([])
 
-
-ProgressHook = Callable[[int, int], None]

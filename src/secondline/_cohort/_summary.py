@@ -95,10 +95,9 @@ def _mean(values: pl.Series) -> float:
     return found if isinstance(found, float) else 0.0
 
 
-def concordance(scan: pl.LazyFrame, path: str) -> dict[str, Any]:
+def concordance(scan: pl.LazyFrame, decisions: pl.DataFrame) -> dict[str, Any]:
     """How often the recorded decisions chose among the suggested options, by disease and
     by override reason."""
-    decisions = _read_decisions(path)
     key = decisions.columns[0]
     cases = scan.select(
         pl.col("case_id" if key == "case_id" else "row"), "disease",
@@ -133,6 +132,29 @@ def concordance(scan: pl.LazyFrame, path: str) -> dict[str, Any]:
     }
 
 
+def _guidance(scan: pl.LazyFrame) -> list[dict[str, Any]]:
+    """Per item of the current guidance and outcome: the cases it applies to."""
+    table = scan.select(pl.col("guidance").explode()).drop_nulls().unnest("guidance").group_by(
+        "id", "outcome", "option").agg(pl.len().alias("cases")).sort(
+        ["id", "outcome"]).collect()
+    return _records(table)
+
+
+def _concordance(scan: pl.LazyFrame, settings: Settings) -> dict[str, Any] | None:
+    """From the store's decisions (``--db``), else a decisions file, else none."""
+    if settings.reader == "store":
+        from secondline._cohort._store_read import store_decisions
+
+        found = concordance(scan, store_decisions(settings.source))
+        found["from"] = "the case store: each case's latest decision"
+        return found
+    if settings.decisions:
+        found = concordance(scan, _read_decisions(settings.decisions))
+        found["from"] = "the decisions file"
+        return found
+    return None
+
+
 def summarise(out: Path, counts: Counts, settings: Settings, today: dt.date
               ) -> dict[str, Any]:
     scan = pl.scan_parquet(out / "assessments.parquet")
@@ -140,9 +162,14 @@ def summarise(out: Path, counts: Counts, settings: Settings, today: dt.date
         "disease", "state").collect()
     cautions = scan.select(pl.col("cautions").explode()).drop_nulls().group_by(
         "cautions").agg(pl.len().alias("cases")).sort("cases", descending=True).collect()
+    source = settings.source
+    if settings.reader == "store":
+        from secondline._store.db import shown
+
+        source = shown(source)  # never a password
     summary: dict[str, Any] = {
         "secondline": __version__,
-        "input": settings.source,
+        "input": source,
         "engine": settings.engine,
         "judged_on": (settings.as_of or today).isoformat(),
         "as_of": "given" if settings.as_of else "each case's own, else the day of the run",
@@ -150,7 +177,8 @@ def summarise(out: Path, counts: Counts, settings: Settings, today: dt.date
         "assessed": counts.assessed,
         "rejected": counts.rejected,
         "checked_one_by_one": counts.one_by_one,
-        "per_case_engine_fallback": 0,
+        "per_case_engine_fallback": counts.per_case,
+        "guidance": settings.guidance,
         "seconds": round(counts.seconds, 3),
         "by_disease": _records(by.group_by("disease").agg(pl.col("cases").sum())
                                .sort("disease")),
@@ -159,7 +187,8 @@ def summarise(out: Path, counts: Counts, settings: Settings, today: dt.date
         "options": _options(scan),
         "missing": _missing(scan),
         "cautions": _records(cautions.rename({"cautions": "caution"})),
-        "concordance": concordance(scan, settings.decisions) if settings.decisions else None,
+        "guidance_items": _guidance(scan) if settings.guidance else None,
+        "concordance": _concordance(scan, settings),
         **counts.extra,
     }
     return summary
