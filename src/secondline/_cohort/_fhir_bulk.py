@@ -20,6 +20,8 @@ Choices, where the specification leaves them to the reader:
 * A resource that names no patient, or a patient not in ``Patient.ndjson``, or a line
   that is not a JSON object, cannot belong to a case: it goes to ``rejected.ndjson`` with
   its file and line, and never stops the run.
+* The case's own reference (``id``), which a Bundle carries as its identifier, is in an
+  export the Patient's identifier of the project's case-id system, if there is one.
 * ``as_of`` is ``--as-of``, else the day of the run (an export has no Bundle to carry the
   project's as-of extension).
 * Each Bundle is validated in full (``fhir.resources``), as at the door of one case: the
@@ -101,8 +103,19 @@ def _others(folder: Path, patients: set[str],
 
 
 def _bundle(patient: dict[str, Any], resources: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "collection",
-            "entry": [{"resource": r} for r in (patient, *resources)]}
+    """The patient's Bundle; the case's own reference (the project's case-id identifier,
+    which ``export-fhir`` puts on the Bundle) is taken from the Patient's identifiers."""
+    from secondline._fhir.mapping import load_mapping
+
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection",
+                              "entry": [{"resource": r} for r in (patient, *resources)]}
+    system = load_mapping().data.identifiers.case_id
+    identifiers = patient.get("identifier")
+    for identifier in identifiers if isinstance(identifiers, list) else []:
+        if isinstance(identifier, dict) and identifier.get("system") == system:
+            bundle["identifier"] = identifier
+            break
+    return bundle
 
 
 def _read(row: int, bundle: dict[str, Any], as_of: dt.date | None

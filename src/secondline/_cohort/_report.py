@@ -71,6 +71,19 @@ team to discuss; these counts describe what it suggested, not what was given.</p
 <td class="n">{{ r.cases }}</td><td class="n">{{ r.options_changed }}</td>
 <td>{{ r.options | join(", ") }}</td></tr>{% endfor %}</tbody></table>
 
+{% if s.guidance_items is not none %}
+<h2>Current guidance</h2>
+<p>The dated layer of guidance newer than the pages (<code>--guidance current</code>): the
+items that apply, and what each says beside the pages' answer, which it never changes.</p>
+{{ plots.guidance }}
+<table><caption>Current guidance: cases by item and outcome</caption>
+<thead><tr><th scope="col">Item</th><th scope="col">Option</th><th scope="col">Outcome</th>
+<th scope="col">Cases</th></tr></thead>
+<tbody>{% for r in s.guidance_items %}<tr><td>{{ r.id }}</td><td>{{ r.option or "" }}</td>
+<td>{{ r.outcome }}</td><td class="n">{{ r.cases }}</td></tr>
+{% else %}<tr><td colspan="4">No item applies to any case</td></tr>{% endfor %}</tbody></table>
+{% endif %}
+
 <h2>Cautions</h2>
 <table><caption>Cautions for the team</caption>
 <thead><tr><th scope="col">Caution</th><th scope="col">Cases</th></tr></thead>
@@ -99,7 +112,8 @@ choice was among the suggestions differs from this.{% endif %}</p>
 <td class="n">{{ r.decisions }}</td><td class="n">{{ r.concordant }}</td>
 <td class="n">{{ r.rate }}</td></tr>{% endfor %}</tbody></table>
 {% else %}
-<p>No decisions were given (<code>--decisions FILE</code>).</p>
+<p>No decisions were given (<code>--db URL</code> reads those recorded in the case store;
+<code>--decisions FILE</code> reads a table of them).</p>
 {% endif %}
 </main>
 </body>
@@ -175,6 +189,17 @@ def _plots(summary: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
         "could change, summed over the cases.",
         _bars([m["field"] for m in missing], {"options": [m["options_changed"] for m in missing]},
               "Missing facts by options they would change", "options changed"))
+    items = summary.get("guidance_items")
+    if items:
+        ids = sorted({i["id"] for i in items})
+        outcomes = sorted({i["outcome"] for i in items})
+        count = {(i["id"], i["outcome"]): i["cases"] for i in items}
+        plots["guidance"] = (
+            "Current guidance by item and outcome",
+            "Horizontal bars, one per item of the current guidance, divided by what it "
+            "says for the cases it applies to.",
+            _bars(ids, {o: [count.get((i, o), 0) for i in ids] for o in outcomes},
+                  "Current guidance by item and outcome", "cases"))
     c = summary.get("concordance")
     if c:
         plots["concordance"] = (
