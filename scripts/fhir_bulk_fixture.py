@@ -10,10 +10,11 @@ MedicationRequest.ndjson, ...).
 
 A Bulk export names each resource by ``<type>/<id>`` and each id is unique within its
 type, while a Bundle may use ``urn:uuid:`` addresses and ids that repeat from Bundle to
-Bundle (``patient``, ``disease``). The case's own reference, a Bundle identifier in an
-export of one case, becomes an identifier of the Patient (the cohort reader looks there). So each exported case's resources get ids made from
+Bundle (``patient``, ``disease``). So each exported case's resources get ids made from
 the example's file name (``b-all-relapsed-cd19.disease``) and every reference to a
-Bundle address becomes ``<type>/<id>``. Brian L's Bundle already uses unique ids and
+Bundle address becomes ``<type>/<id>``. The case's own reference, the Bundle's
+identifier in an export of one case, becomes an identifier of the Patient (the cohort
+reader looks for it there). Brian L's Bundle already uses unique ids and
 ``Patient/<id>`` references and is written unchanged.
 
 The Bundle-level as-of date of an exported case has no place in a Bulk export; the tests
