@@ -31,9 +31,11 @@ def test_a_two_worker_cluster_gives_what_polars_gives(cluster: LocalCluster,
     lines = [json.dumps(c) for c in cases]
     lines.insert(100, '{"age": -1, "disease": "HCL"}')
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    polars = run(Settings(str(source), tmp_path / "polars", batch_rows=500, progress=False))
+    polars = run(Settings(str(source), tmp_path / "polars", batch_rows=500, progress=False,
+                          guidance="current"))
     dask = run(Settings(str(source), tmp_path / "dask", engine="dask",
-                        scheduler=cluster.scheduler_address, batch_rows=500, progress=False))
+                        scheduler=cluster.scheduler_address, batch_rows=500, progress=False,
+                        guidance="current"))
     assert (dask.assessed, dask.rejected) == (polars.assessed, polars.rejected) == (4000, 1)
     assert dask.batches == polars.batches > 1  # each batch a task
     a = pl.read_parquet(tmp_path / "polars" / "assessments.parquet")

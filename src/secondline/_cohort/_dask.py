@@ -61,7 +61,9 @@ def run_dask(settings: Settings, today: dt.date, counts: Counts, parts: Path,
             progress.advance(size, counts.read)
 
         for number, (kept, refs, size) in enumerate(batches):
-            in_flight.append((number, client.submit(assess_batch, kept, settings.as_of, today,
+            # the batch goes to a worker as data, not inside the task's graph
+            [data] = client.scatter([kept], hash=False)
+            in_flight.append((number, client.submit(assess_batch, data, settings.as_of, today,
                                                     settings.guidance, pure=False), refs, size))
             if len(in_flight) >= 2 * workers:
                 done()
