@@ -1,7 +1,7 @@
 """The case as a table: one row per case, the contract's fields as nested columns.
 
-Every reader (NDJSON and Parquet of native cases here; FHIR Bulk Data and the case store
-later) produces a frame of this schema, and nothing else: the vectorised engine reads
+Every reader (NDJSON and Parquet of native cases, FHIR Bulk Data, the case store)
+produces a frame of this schema, and nothing else: the vectorised engine reads
 only these columns. A null means the value was not given (as a key left out of a case).
 
 Numbers that must be whole (``age``, ``relapses``) are read as floats, so that ``13.0``

@@ -1,9 +1,9 @@
 """Readers: an input, a batch at a time, as frames of ``CASE_SCHEMA``.
 
-A reader is registered by name with a test of whether it takes an input (a path, or
-later a database address) and a function yielding ``Batch``es. NDJSON and Parquet of
-native cases are here; the FHIR Bulk Data reader and the case store register theirs the
-same way (``register``) and need nothing else from the cohort.
+A reader is registered by name with a test of whether it takes an input (a path, or a
+database address) and a function yielding ``Batch``es. NDJSON and Parquet of native
+cases are here; the FHIR Bulk Data reader (``_fhir_bulk``) and the case store
+(``_store_read``) register theirs the same way (``register``).
 
 Rows a frame cannot hold faithfully are checked by ``parse_case`` itself, one by one: in
 NDJSON, a line that is not JSON, a key the case does not know (or in the wrong place), a
