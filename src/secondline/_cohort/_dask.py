@@ -11,6 +11,7 @@ for the run and closed after it.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from secondline._cohort._run import Work, assess_batch, finish, write_part
+from secondline._cohort._run import Work, assess_batch, finish, prefetched, write_part
 from secondline._errors import CaseError
 
 if TYPE_CHECKING:
@@ -60,11 +61,14 @@ def run_dask(settings: Settings, today: dt.date, counts: Counts, parts: Path,
             write_part(parts, number, finish(result, refs), per_case, counts)
             progress.advance(size, counts.read)
 
-        for number, (kept, refs, size) in enumerate(batches):
-            # the batch goes to a worker as data, not inside the task's graph
-            [data] = client.scatter([kept], hash=False)
-            in_flight.append((number, client.submit(assess_batch, data, settings.as_of, today,
-                                                    settings.guidance, pure=False), refs, size))
+        for number, (kept, refs, size) in enumerate(prefetched(batches)):
+            with warnings.catch_warnings():
+                # each batch travels with its task, by design: the workers need no access
+                # to the input (scattering it first would wait for each batch in turn)
+                warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+                future = client.submit(assess_batch, kept, settings.as_of, today,
+                                       settings.guidance, pure=False)
+            in_flight.append((number, future, refs, size))
             if len(in_flight) >= 2 * workers:
                 done()
         while in_flight:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -162,9 +164,46 @@ def write_part(parts: Path, number: int, result: pl.DataFrame, per_case: int,
     counts.batches += 1
 
 
+_END = object()
+
+
+def prefetched(work: Iterator[Work], depth: int = 2) -> Iterator[Work]:
+    """``work`` read ahead in a thread: the next batches are read and checked while this
+    one is assessed (Polars leaves Python's lock while it works, so the two overlap on
+    two cores). A problem raised while reading is raised here, in its order."""
+    found: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for item in work:
+                while not stop.is_set():
+                    try:
+                        found.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            found.put(_END)
+        except BaseException as exc:  # handed to the consumer, raised in its thread
+            found.put(exc)
+
+    reader = threading.Thread(target=read, name="cohort-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := found.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=5)
+
+
 def _run_polars(settings: Settings, today: dt.date, counts: Counts, parts: Path,
                 rejected_out: Any, progress: _Progress) -> None:
-    work = _batches(settings, counts, rejected_out, progress)
+    work = prefetched(_batches(settings, counts, rejected_out, progress))
     for number, (kept, refs, size) in enumerate(work):
         result, per_case = assess_batch(kept, settings.as_of, today, settings.guidance)
         write_part(parts, number, finish(result, refs), per_case, counts)

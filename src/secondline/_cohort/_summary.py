@@ -2,10 +2,15 @@
 the missing facts ranked by how many options they would change, the cautions, and the
 concordance of recorded MDT decisions with the suggested options.
 
-A decisions table (Parquet or NDJSON; the case store will give the same columns) has one
-row per decision: ``case_id`` (or ``row``, the input row), ``chosen`` (option ids, a list
-or text separated by commas), optionally ``among_suggested`` (what the MDT recorded) and
-``override_reason`` (a code, when the choice was not among the suggestions).
+A decisions table (Parquet or NDJSON, ``--decisions``) has one row per decision:
+``case_id`` (or ``row``, the input row), ``chosen`` (option ids, a list or text separated
+by commas), optionally ``among_suggested`` (what the MDT recorded) and
+``override_reason`` (a code, when the choice was not among the suggestions). With
+``--db`` the store gives the same columns (``_store_read.store_decisions``), keyed by
+row. A decision is concordant when every option chosen is among those the cohort run
+suggests (standard or within a trial); ``recorded_differs`` counts the decisions where
+the team's own record, made against the assessment shown at the meeting, says
+otherwise (a newer version of the case, another date or another knowledge version).
 """
 
 from __future__ import annotations
