@@ -135,6 +135,18 @@ def test_each_plot_is_an_svg_file_readable_without_the_page(bulk_run: Path) -> N
     assert "Current guidance" in page
 
 
+def test_the_progress_bar_goes_to_standard_error_when_asked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "cases.ndjson"
+    source.write_text("\n".join(json.dumps(c) for c in random_cases(30)) + "\n",
+                      encoding="utf-8")
+    assert main(["cohort", str(source), "-o", str(tmp_path / "out"), "--progress",
+                 "--batch-rows", "10"]) == 0
+    shown = capsys.readouterr()
+    assert "30 cases" in shown.err
+    assert shown.out == ""
+
+
 @pytest.mark.parametrize(("argv", "named"), [
     (["cohort", "-o", "OUT"], "INPUT:"),
     (["cohort", "IN", "-o", "OUT", "--workers", "0"], "--workers:"),

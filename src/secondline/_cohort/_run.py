@@ -111,6 +111,7 @@ class _Progress:
     def __init__(self, enabled: bool, total: int, what: str) -> None:
         self.bar: Any = None
         if enabled:
+            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 Progress,
@@ -119,9 +120,10 @@ class _Progress:
                 TimeRemainingColumn,
             )
 
+            # on standard error: standard output stays free for what a command prints
             self.bar = Progress(TextColumn(what), BarColumn(), TaskProgressColumn(),
                                 TimeRemainingColumn(), TextColumn("{task.fields[cases]} cases"),
-                                transient=False)
+                                console=Console(stderr=True), transient=False)
             self.task = self.bar.add_task(what, total=total, cases=0)
             self.bar.start()
 
