@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -89,7 +90,9 @@ def test_resources_that_belong_to_no_patient_are_rejected_and_the_run_goes_on(
     assert patient["row"] == len(EXAMPLES) + 2
     assert patient["problems"]
     summary = json.loads((out / "summary.json").read_text())
-    assert (summary["assessed"], summary["rejected"]) == (len(EXAMPLES) + 1, 4)
+    assert (summary["rows_read"], summary["assessed"], summary["rejected"]) == (
+        len(EXAMPLES) + 2, len(EXAMPLES) + 1, 1)
+    assert summary["fhir_resources_rejected"] == 3
 
 
 def test_the_layer_s_columns_and_counts_come_with_guidance_current(bulk_run: Path) -> None:
@@ -171,3 +174,15 @@ def test_invalid_arguments_exit_2_naming_the_argument(
     else:
         assert main(given) == 2
     assert named in capsys.readouterr().err
+
+
+def test_dask_missing_is_an_exit_2_that_says_how_to_install_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    source = tmp_path / "cases.ndjson"
+    source.write_text(json.dumps(random_cases(1)[0]) + "\n", encoding="utf-8")
+    assert main(["cohort", str(source), "-o", str(tmp_path / "out"), "--engine", "dask"]) == 2
+    err = capsys.readouterr().err
+    assert "--engine:" in err
+    assert "pip install 'secondline[dask]'" in err

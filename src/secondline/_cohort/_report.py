@@ -36,9 +36,12 @@ _PAGE = """<!doctype html>
 <main>
 <h1>Cohort report</h1>
 <p>{{ s.assessed }} cases assessed from <code>{{ s.input }}</code>
-({{ s.rows_read }} rows read, {{ s.rejected }} rejected: see <code>rejected.ndjson</code>),
+({{ s.rows_read }} rows read, {{ s.rejected }} rejected{% if s.fhir_resources_rejected %},
+and {{ s.fhir_resources_rejected }} FHIR resources that belong to no case{% endif %}: see
+<code>rejected.ndjson</code>),
 judged on {{ s.judged_on }} ({{ s.as_of }}), by the {{ s.engine }} engine of secondline
-{{ s.secondline }}.</p>
+{{ s.secondline }}.{% if s.per_case_engine_fallback %} {{ s.per_case_engine_fallback }} cases
+were assessed by the per-case engine, which the vectorised engine could not run.{% endif %}</p>
 <p class="note">secondline lists options the cited sources describe, for a person and their
 team to discuss; these counts describe what it suggested, not what was given.</p>
 

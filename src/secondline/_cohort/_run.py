@@ -146,8 +146,12 @@ def _batches(settings: Settings, counts: Counts, rejected_out: Any,
     reader = reader_for(settings.source, settings.reader)
     for batch in reader.batches(settings.source, settings.as_of, settings.batch_rows):
         kept, rejected, one_by_one = split(batch, settings.as_of)
-        counts.read += len(kept) + sum(r.file is None for r in rejected)
-        counts.rejected += len(rejected)
+        rows = sum(r.file is None for r in rejected)
+        counts.read += len(kept) + rows
+        counts.rejected += rows
+        if len(rejected) > rows:  # resources of an export that belong to no case
+            counts.extra["fhir_resources_rejected"] = (
+                counts.extra.get("fhir_resources_rejected", 0) + len(rejected) - rows)
         counts.one_by_one += one_by_one
         for name, value in batch.notes.items():
             counts.extra[name] = counts.extra.get(name, 0) + value
