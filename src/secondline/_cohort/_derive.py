@@ -62,25 +62,28 @@ def _treatments(frame: pl.DataFrame, knowledge: Knowledge, bits: SetBits) -> pl.
         pl.col("response").fill_null("unknown"),
         pl.col("type").fill_null("other"),
     )
-    names = t.select(ROW, "t", "drugs").explode("drugs").drop_nulls("drugs")
-    lookup = _name_masks(names["drugs"], knowledge, bits)
-    named = names.join(lookup, left_on="drugs", right_on="name", how="left",
-                       maintain_order="left").group_by(ROW, "t").agg(
-        pl.col("drug_mask").bitwise_or(),
-        pl.col("drug_kinds").bitwise_or(),
-        pl.col("targets").bitwise_or(),
-        (~pl.col("known")).any().alias("unknown"),
-    )
+    lookup = _name_masks(t["drugs"].explode().drop_nulls(), knowledge, bits)
+    names = lookup["name"].to_list()
+    known = lookup.filter(pl.col("known"))["name"].to_list()
+    drugs = pl.col("drugs")
+
+    def masked(column: str) -> pl.Expr:
+        """The treatment's drug names as the union of their masks (a list of names is
+        looked up in place: no join, no grouping back)."""
+        return drugs.list.eval(pl.element().replace_strict(
+            names, lookup[column].to_list(), default=0, return_dtype=MASK).bitwise_or()
+        ).list.first().fill_null(0)
+
     kind_bits = pl.col("type").replace_strict(
         list(_KINDS), [bits.bit("kinds_received", k) for k in _KINDS], return_dtype=MASK)
-    return t.drop("drugs").join(named, on=[ROW, "t"], how="left",
-                                maintain_order="left").with_columns(
-        pl.col("drug_mask").fill_null(0),
-        pl.col("targets").fill_null(0),
-        (kind_bits | pl.col("drug_kinds").fill_null(0)).alias("kind_mask"),
+    return t.with_columns(
+        masked("drug_mask").alias("drug_mask"),
+        masked("targets").alias("targets"),
+        (kind_bits | masked("drug_kinds")).alias("kind_mask"),
         kind_bits.alias("type_mask"),
-        pl.col("unknown").fill_null(False),
-    ).drop("drug_kinds")
+        drugs.list.eval(~pl.element().is_in(known)).list.any().fill_null(False)
+        .alias("unknown"),
+    ).drop("drugs")
 
 
 def _list_mask(column: pl.Expr, mapping: dict[str, int]) -> pl.Expr:
