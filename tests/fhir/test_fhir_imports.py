@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "secondline"
-#: the modules that may import secondline._fhir: the interfaces, and the package itself
-INTERFACES = {"_cli.py", "_web"}
+#: the modules that may import secondline._fhir: the interfaces, the package itself, and
+#: the cohort (it reads FHIR Bulk Data patient by patient with the same reader)
+INTERFACES = {"_cli.py", "_web", "_cohort"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -42,6 +43,8 @@ def test_only_the_interfaces_import_the_fhir_package() -> None:
 def test_the_interfaces_do_import_it() -> None:
     assert any(m.startswith("secondline._fhir") for m in _imports(PACKAGE / "_cli.py"))
     assert any(m.startswith("secondline._fhir") for m in _imports(PACKAGE / "_web" / "api.py"))
+    assert any(m.startswith("secondline._fhir")
+               for m in _imports(PACKAGE / "_cohort" / "_fhir_bulk.py"))
 
 
 def test_the_fhir_package_imports_no_interface() -> None:
