@@ -3,7 +3,11 @@ rest with the vectorised engine (here, or on a Dask cluster), and write the resu
 
 The batch function, ``assess_batch``, is the same for both engines: Polars runs it in
 this process; Dask runs it in its workers, each batch a task, with at most a few batches
-in flight so that memory stays bounded whatever the input's size.
+in flight so that memory stays bounded whatever the input's size. The input is read and
+checked a batch or two ahead, in a thread, while the current batch is assessed.
+
+Rows read are those assessed plus those rejected; resources of a FHIR export that belong
+to no case are rejected too (with their file), and counted apart.
 """
 
 from __future__ import annotations
@@ -228,7 +232,8 @@ def run(settings: Settings) -> Counts:
     parts.mkdir()
     reader = reader_for(settings.source, settings.reader)
     enabled = sys.stderr.isatty() if settings.progress is None else settings.progress
-    progress = _Progress(enabled, reader.total(settings.source), f"assessing {settings.source}")
+    what = "the case store" if settings.reader == "store" else settings.source  # no password
+    progress = _Progress(enabled, reader.total(settings.source), f"assessing {what}")
     today = settings.as_of or dt.date.today()
     counts = Counts()
     started = time.perf_counter()
