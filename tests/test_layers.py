@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "secondline"
 INTERFACES = ("secondline._web", "secondline._cli", "secondline._store_cli",
               "secondline._store_text", "secondline._cohort_cli", "secondline._cds_hooks",
@@ -81,3 +83,55 @@ def test_the_checker_sees_an_import_made_inside_a_function(tmp_path: Path) -> No
                     "    import secondline._cli\n")
     assert {m for m in imports(path) if _is(m, INTERFACES)} == {
         "secondline._web.auth", "secondline._web.auth.COOKIE", "secondline._cli"}
+
+
+def _engine_modules() -> set[str]:
+    """The engine level: the top-level ``secondline._*.py`` modules that are not
+    interfaces (the package's own ``secondline`` import of them included)."""
+    return {f"secondline.{p.stem}" for p in PACKAGE.glob("_*.py")
+            if not _is(f"secondline.{p.stem}", INTERFACES) and p.name != "__main__.py"}
+
+
+def _outside(path: Path, allowed: tuple[str, ...]) -> set[str]:
+    """What a file imports of secondline beyond ``allowed`` (engine names imported from
+    the package, ``from secondline import _yaml``, count as those modules)."""
+    engine = _engine_modules()
+    wrong = set()
+    for module in imports(path):
+        if not _is(module, ("secondline",)) or module in ("secondline",
+                                                           "secondline.__version__"):
+            continue
+        if module in engine or _is(module, allowed) or any(
+                module.startswith(e + ".") for e in engine):
+            continue
+        wrong.add(module)
+    return wrong
+
+
+@pytest.mark.parametrize(("package", "allowed", "least"), [
+    ("_fhir", ("secondline._fhir",), 10),
+    ("_cds_hooks", ("secondline._fhir", "secondline._cds_hooks"), 6),
+    ("_store", ("secondline._store",), 8),
+    ("_cohort", ("secondline._cohort", "secondline._fhir", "secondline._store"), 12),
+])
+def test_each_layer_imports_only_the_layers_below_it(package: str,
+                                                     allowed: tuple[str, ...],
+                                                     least: int) -> None:
+    """_fhir: the engine only; _cds_hooks: the engine and _fhir; _store: the engine
+    only; _cohort: the engine, _fhir (the reader) and _store (read only). The web layer
+    and the command line may import anything."""
+    files = sorted((PACKAGE / package).rglob("*.py"))
+    assert len(files) >= least
+    for path in files:
+        wrong = _outside(path, allowed)
+        assert not wrong, f"{path.relative_to(PACKAGE)} imports {wrong}"
+
+
+def test_the_layer_check_sees_a_cds_module_reaching_for_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "cds.py"
+    path.write_text("from secondline._fhir.apply import apply\n"
+                    "from secondline import _yaml\n"
+                    "def f():\n    from secondline._store import Database\n"
+                    "    import secondline._web.cds\n")
+    assert _outside(path, ("secondline._fhir", "secondline._cds_hooks")) == {
+        "secondline._store", "secondline._store.Database", "secondline._web.cds"}

@@ -52,7 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         "case", metavar="CASE",
         help="path to the case file or FHIR Bundle, or - for standard input"
     )
-    assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
+    assess.add_argument("--json", action="store_true",
+                        help="print the assessment as JSON (the same as --format json)")
+    assess.add_argument("--format", choices=("text", "json", "fhir"),
+                        help="text (the report, the default), json (the assessment) or fhir "
+                        "(a FHIR R4 Bundle: the plan as a CPG RequestGroup)")
     assess.add_argument("--as-of", type=_date, metavar="DATE", help="judge the case at this date")
     assess.add_argument("--guidance", choices=("current",),
                         help="current: add the dated layer of guidance newer than the pages")
@@ -102,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="worker processes (default: one per CPU core)")
     serve.add_argument("--db", metavar="URL", help="the case store (default: "
                        "$SECONDLINE_DB, else a SQLite file in the user's data directory)")
+    serve.add_argument("--cds-trust", metavar="FILE",
+                       help="the EHRs trusted to call the CDS Hooks services (YAML or JSON: "
+                       "issuers with their keys inline or a jku allow-list); every hook "
+                       "call then needs their signed JWT. Without it the CDS services "
+                       "answer only clients on this machine")
 
     from secondline._cohort_cli import add_parser
 
@@ -135,16 +144,26 @@ def _read(args: argparse.Namespace) -> tuple[Any, Any] | int:
 def _assess(args: argparse.Namespace) -> int:
     from secondline._engine import assess
 
+    if args.json and args.format not in (None, "json"):
+        return _fail([f"--json and --format {args.format} ask for two different outputs; "
+                      "give one"], EXIT_INVALID_INPUT, "invalid argument")
+    fmt = "json" if args.json else (args.format or "text")
     read = _read(args)
     if isinstance(read, int):
         return read
     case, reading = read
     result = assess(case, guidance=args.guidance)
+    if fmt == "fhir":
+        from secondline._fhir.request_group import plan_bundle
+
+        bundle = plan_bundle(result, case, reading)
+        sys.stdout.write(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
+        return 0
     if reading is not None:
         from secondline._fhir.output import with_input
 
         result = with_input(result, reading)
-    if args.json:
+    if fmt == "json":
         from secondline._assessment import assessment_json
 
         sys.stdout.write(assessment_json(result))
@@ -250,7 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from secondline._web.serve import serve
 
-            return serve(args.host, args.port, args.workers, args.db)
+            try:
+                return serve(args.host, args.port, args.workers, args.db, args.cds_trust)
+            except CaseError as exc:  # an unusable trust file
+                return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid --cds-trust file")
         if args.command == "check":
             from secondline._fhir.mapping import check_mapping
             from secondline._knowledge import load_knowledge

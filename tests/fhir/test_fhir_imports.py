@@ -1,4 +1,5 @@
-"""Import directions: the engine never imports the FHIR package; the interfaces do; and
+"""Import directions: the engine never imports the FHIR package; the interfaces and the
+CDS Hooks service do; and
 neither ``import secondline`` nor assessing a case file loads fhir.resources."""
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "secondline"
-#: the modules that may import secondline._fhir: the interfaces, the package itself, and
-#: the cohort (it reads FHIR Bulk Data patient by patient with the same reader)
-INTERFACES = {"_cli.py", "_web", "_cohort"}
+#: the modules that may import secondline._fhir: the interfaces, the CDS Hooks service
+#: (which answers in FHIR's terms), the package itself, and the cohort (it reads FHIR
+#: Bulk Data patient by patient with the same reader)
+INTERFACES = {"_cli.py", "_web", "_cds_hooks", "_cohort"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -6,8 +6,11 @@
     write.py              case -> Bundle (``secondline export-fhir``)
     output.py             the assessment of a Bundle: ``input`` (provenance, not read)
     source.py             what the interfaces call: a case file or a Bundle, either way
+    request_group.py      assessment -> a CPG RequestGroup Bundle (``assess --format fhir``)
+    apply.py              ``$apply``: a Parameters resource (or a Bundle) in, that Bundle out
 
-The engine never imports this package; the interfaces (CLI, web) do. Nothing here is
+The engine never imports this package; the interfaces (CLI, web) and ``_cds_hooks``
+do. Nothing here is
 imported by ``import secondline``, and fhir.resources is imported only when a Bundle is
 validated.
 """

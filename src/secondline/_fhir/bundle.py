@@ -13,6 +13,7 @@ fhir.resources is imported on first use only: ``import secondline`` stays light.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from secondline._parse import field_path
 #: more entries than any one person's case needs (a full mCODE record is a few hundred);
 #: it bounds the work one Bundle can cause
 MAX_ENTRIES = 2000
+#: digests of resources already found valid, and how many are kept (then forgotten)
+_VALID: dict[bytes, None] = {}
+MAX_REMEMBERED = 20_000
 #: the Bundle types secondline reads: a collection, a search result, a transaction
 READ_TYPES = ("collection", "searchset", "transaction")
 #: every Bundle.type FHIR R4 defines
@@ -169,21 +173,60 @@ def _plain(message: str) -> str:
     return message[:1].lower() + message[1:]
 
 
-def _validate(data: dict[str, Any]) -> list[str]:
-    """Full FHIR R4 validation; one line per problem, naming its field."""
-    from fhir.resources.R4B.bundle import Bundle as R4Bundle
+def _digest(resource: dict[str, Any]) -> bytes:
+    text = json.dumps(resource, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _remember(digest: bytes) -> None:
+    if len(_VALID) >= MAX_REMEMBERED:
+        _VALID.clear()
+    _VALID[digest] = None
+
+
+def _validate_one(model: Any, data: dict[str, Any], at: tuple[Any, ...]) -> list[str]:
     from pydantic import ValidationError
 
     try:
-        R4Bundle.model_validate(data)
+        model.model_validate(data)
     except ValidationError as exc:
-        return [f"{field_path(e['loc']) or 'bundle'}: {_plain(str(e['msg']))}"
+        return [f"{field_path(at + tuple(e['loc'])) or 'bundle'}: {_plain(str(e['msg']))}"
                 for e in exc.errors()]
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         # fhir.resources raises these for shapes its validators do not expect (a
         # contained resource of an unknown type, say): still not valid FHIR R4
         return [f"bundle: not valid FHIR R4 ({exc.__class__.__name__}: {exc})"[:300]]
     return []
+
+
+def _validate(data: dict[str, Any]) -> list[str]:
+    """Full FHIR R4 validation; one line per problem, naming its field.
+
+    The Bundle's own elements are validated, then each entry's resource with its R4B
+    model, as validating the whole Bundle at once does. A resource found valid before
+    (the same JSON, by a 128-bit digest) is not validated again: an EHR sends the same
+    chart each time it is opened, and validation is most of the cost of reading it."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.bundle import Bundle as R4Bundle
+
+    entries = data.get("entry", [])
+    shell = {**data, "entry": [{k: v for k, v in e.items() if k != "resource"}
+                               for e in entries]} if entries else data
+    problems = _validate_one(R4Bundle, shell, ())
+    for i, entry in enumerate(entries):
+        resource = entry.get("resource")
+        if resource is None:
+            continue
+        digest = _digest(resource)
+        if digest in _VALID:
+            continue
+        found = _validate_one(get_fhir_model_class(resource["resourceType"]),
+                              resource, ("entry", i, "resource"))
+        if found:
+            problems += found
+        else:
+            _remember(digest)
+    return problems
 
 
 def check_bundle(data: Any) -> Bundle:

@@ -97,6 +97,20 @@ class Extension(_Strict):
     means: str
 
 
+class Output(_Strict):
+    """The project's URLs for what secondline writes as an answer (RequestGroup, cards)."""
+
+    plan_definition: str
+    option_identifier: str
+    option_codes: str
+    step_codes: str
+    guidance_codes: str
+    card_codes: str
+    not_suggested_outcome: Extension
+    missing_fact: Extension
+    rationale: System
+
+
 class Extensions(_Strict):
     as_of: Extension
     age: Extension
@@ -167,6 +181,7 @@ class MappingFile(_Strict):
     medicine_types: dict[TreatmentTypeName, list[str]]
     medicine_codes: list[MedicineCode]
     recognised: list[Recognised]
+    output: Output
 
 
 def text_key(text: str) -> str:
@@ -258,13 +273,19 @@ def _cross_checks(data: MappingFile, knowledge: Knowledge) -> list[str]:
     for name, system in data.systems.items():
         if name == "project" and not system.url.startswith(data.namespace + "/"):
             problems.append(f"systems.project: must lie under the namespace {data.namespace}")
+    out = data.output
     urls = [*(e.url for e in (getattr(data.extensions, n) for n in Extensions.model_fields)),
-            data.identifiers.case_id, data.identifiers.treatment]
+            data.identifiers.case_id, data.identifiers.treatment, out.plan_definition,
+            out.option_identifier, out.option_codes, out.step_codes, out.guidance_codes,
+            out.card_codes, out.not_suggested_outcome.url, out.missing_fact.url]
     for url in urls:
         if not url.startswith(data.namespace + "/"):
             problems.append(f"{url}: the project's own URLs lie under {data.namespace}")
     if len(set(urls)) != len(urls):
         problems.append("extensions: two share a URL")
+    if not _HL7_CITATION.match(out.rationale.verified):
+        problems.append("output.rationale: cite the HL7 source as 'HL7/<repo>@<commit> "
+                        "<path> l.<line>'")
     ids = {drug.id for drug in knowledge.drugs.drugs}
     listed: list[str] = [d for drugs in data.medicine_types.values() for d in drugs]
     for drug in listed:

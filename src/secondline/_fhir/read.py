@@ -41,6 +41,9 @@ from secondline._fhir.values import (
 from secondline._knowledge import symptom_key
 from secondline._parse import parse_case
 
+#: how the problem starts when no Condition names a disease secondline assesses (a CDS
+#: service called for someone else's record answers with no cards)
+NO_DISEASE = "disease: no Condition names B-ALL, T-ALL or hairy cell leukaemia"
 #: clinical statuses of a Condition that is over
 _PAST = {"inactive", "resolved", "remission"}
 
@@ -269,8 +272,8 @@ def _settle_disease(ctx: Context, case: dict[str, Any], found: list[tuple[str, E
     elif not found:
         doubts = "".join(f"; {doubt}" for doubt in unverified)
         ctx.record.problems.append(
-            "disease: no Condition names B-ALL, T-ALL or hairy cell leukaemia by a code or "
-            f"text secondline reads (see knowledge/fhir-mapping.yaml){doubts}")
+            f"{NO_DISEASE} by a code or text secondline reads (see "
+            f"knowledge/fhir-mapping.yaml){doubts}")
 
 
 def _symptom(ctx: Context, resource: dict[str, Any]) -> str | None:

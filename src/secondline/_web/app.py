@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,10 +18,11 @@ from starlette.requests import ClientDisconnect
 from secondline import __version__
 from secondline._assessment import Assessment
 from secondline._case import Case
+from secondline._cds_hooks.trust import Verifier, load_trust
 from secondline._errors import CaseError
 from secondline._knowledge import load_knowledge
 from secondline._store import Database
-from secondline._web import api, pages, store_api, store_pages
+from secondline._web import api, cds, fhir_api, pages, store_api, store_pages
 from secondline._web.guard import BodyTimeout, client_gone_handler
 from secondline._web.limits import BodyLimit, BodyTooLarge
 from secondline._web.paths import STATIC_DIR, docs_assets_dir
@@ -60,19 +63,41 @@ def _problems_for_422(spec: dict[str, Any]) -> None:
     problems = {"$ref": "#/components/schemas/Problems"}
     for operation in (op for item in spec["paths"].values() for op in item.values()):
         answer = operation.get("responses", {}).get("422")
-        if answer is not None:
+        if answer is None:
+            continue
+        given = answer.get("content", {})
+        outcome = next((c["schema"] for c in given.values()
+                        if c.get("schema", {}).get("title") == "OperationOutcome"), None)
+        if outcome is None:
             answer["description"] = "Invalid input: one entry per problem, naming the field"
             answer["content"] = {"application/json": {"schema": problems}}
+        else:  # a FHIR or CDS Hooks route: its own problems as an OperationOutcome, and
+            # FastAPI's checks of query parameters in the API's shape
+            answer["content"] = {**given, "application/json": {
+                "schema": {"anyOf": [problems, outcome]}}}
     schemas = spec["components"]["schemas"]
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
 
 
-def create_app(db: str | None = None) -> FastAPI:
+#: the CDS Hooks trust file, for the worker processes of ``secondline serve --cds-trust``
+CDS_TRUST_ENV = "SECONDLINE_CDS_TRUST"
+
+
+def cds_verifier(path: str | None) -> Verifier | None:
+    """The JWT checker for a trust file; None without one (loopback callers only).
+    TrustError naming every problem of the file."""
+    return Verifier(load_trust(path)) if path else None
+
+
+def create_app(db: str | None = None, cds_trust: str | None = None) -> FastAPI:
     """The application. The knowledge is loaded (and checked) here, once. The case store
     is ``db`` (a URL), else ``SECONDLINE_DB``, else the default file; it is opened at
-    its first use, so the application runs without one."""
+    its first use, so the application runs without one. ``cds_trust`` (else
+    ``SECONDLINE_CDS_TRUST``) is the CDS Hooks trust file; without one the CDS services
+    answer loopback clients only."""
     load_knowledge()
+    verifier = cds_verifier(cds_trust or os.environ.get(CDS_TRUST_ENV))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -91,9 +116,13 @@ def create_app(db: str | None = None) -> FastAPI:
     app.include_router(api.health)
     app.include_router(pages.router)
     app.state.store = Database(db)
+    app.state.cds_verifier = verifier
+    app.state.cds_topics = OrderedDict()
     add_handlers(app)
     app.include_router(store_api.router)
     app.include_router(store_pages.router)
+    app.include_router(fhir_api.router)
+    app.include_router(cds.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/docs-assets", StaticFiles(directory=docs_assets_dir()), name="docs-assets")
 

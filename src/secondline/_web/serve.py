@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 #: uvicorn's access log, reduced to what carries no case content
 LOG_CONFIG = {
@@ -28,21 +29,40 @@ LOG_CONFIG = {
 }
 
 
-def serve(host: str, port: int, workers: int | None = None, db: str | None = None) -> int:
+def serve(host: str, port: int, workers: int | None = None, db: str | None = None,
+          cds_trust: str | None = None) -> int:
     """Run the application; ``workers`` processes, one per CPU core by default. ``db``
-    (the case store's URL) reaches the worker processes through ``SECONDLINE_DB``."""
+    (the case store's URL) and ``cds_trust`` (the CDS Hooks trust file) reach the worker
+    processes through ``SECONDLINE_DB`` and ``SECONDLINE_CDS_TRUST``."""
     import uvicorn
 
     from secondline._knowledge import load_knowledge
+    from secondline._web.app import CDS_TRUST_ENV, cds_verifier
     from secondline._web.guard import uvicorn_settings
 
     load_knowledge()  # check the knowledge before listening: an invalid one exits 3
     if db:
         os.environ["SECONDLINE_DB"] = db
+    count = workers if workers and workers > 0 else (os.cpu_count() or 1)
+    if cds_trust:
+        verifier = cds_verifier(cds_trust)  # an unusable file exits 2 before listening
+        assert verifier is not None
+        os.environ[CDS_TRUST_ENV] = str(Path(cds_trust).resolve())
+        issuers = ", ".join(i.iss for i in verifier.trust.issuers)
+        print(f"secondline: CDS Hooks: every hook call and feedback needs a JWT from a "
+              f"trusted issuer ({issuers}).", file=sys.stderr)
+        if count > 1:
+            print("secondline: CDS Hooks: token ids (jti) are remembered per worker "
+                  "process; a replay could reach another worker while the token lives. "
+                  "Use --workers 1 where that matters.", file=sys.stderr)
+    else:
+        os.environ.pop(CDS_TRUST_ENV, None)
+        print("secondline: CDS Hooks: no trust file (--cds-trust FILE), so the CDS services "
+              "answer only clients on this machine (loopback); others get 403.",
+              file=sys.stderr)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"secondline: listening on {host}, reachable from other machines; put it "
               "behind TLS and access control before real cases are sent.", file=sys.stderr)
-    count = workers if workers and workers > 0 else (os.cpu_count() or 1)
     uvicorn.run("secondline.web:create_app", factory=True, host=host, port=port,
                 workers=count, log_config=LOG_CONFIG, server_header=False,
                 **uvicorn_settings())

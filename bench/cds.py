@@ -1,0 +1,218 @@
+"""Benchmark: CDS Hooks calls with full prefetch beside `GET /healthz`, on a real server.
+
+Run with `make bench` (or `python bench/cds.py`). It starts `secondline serve` on a free
+loopback port (no trust file: the CDS services answer loopback clients), then, for each
+of `/healthz` (the floor), a `patient-view` call for Brian L's record (HL7's mCODE
+example) and one for an example case (`examples/b-all-relapsed-cd19.yaml` written as
+FHIR), runs 20 closed-loop keep-alive clients for a fixed time and prints p50/p99
+latency, throughput and errors, and the ratios to the floor. Every prefetch key is sent,
+so nothing is fetched from a FHIR server. The target is p99 <= 50 ms for the hook calls;
+whether it is met is printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from cdskit import hook_call  # the hook calls the tests make
+from serve import Run, _exchange, _free_port, _wait_healthy  # the same client as serve.py
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TARGET_P99_MS = 50.0
+
+
+def _bodies() -> dict[str, dict[str, Any]]:
+    from secondline import read_case
+    from secondline._fhir.write import write_bundle
+
+    brian = json.loads((ROOT / "tests/fixtures/fhir/brian-l.json").read_text())
+    example = json.loads(json.dumps(write_bundle(read_case(
+        str(ROOT / "examples/b-all-relapsed-cd19.yaml")))))
+    return {"Brian L": hook_call(brian), "example b-all-relapsed-cd19": hook_call(example)}
+
+
+def _renamed(body: dict[str, Any], n: int) -> dict[str, Any]:
+    """The same record under new resource ids: a record the server has not seen."""
+    renamed: dict[str, Any] = json.loads(json.dumps(body))
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("resourceType"), str) and "id" in value:
+                value["id"] = f"{value['id']}-{n}"
+            if isinstance(value.get("reference"), str):
+                value["reference"] = f"{value['reference']}-{n}"
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(renamed["prefetch"])
+    renamed["context"]["patientId"] = renamed["prefetch"]["patient"]["id"]
+    return renamed
+
+
+def _requests(port: int, body: dict[str, Any] | None, new_records: bool = False,
+              count: int = 50) -> list[bytes]:
+    host = f"Host: 127.0.0.1:{port}\r\n"
+    if body is None:
+        return [f"GET /healthz HTTP/1.1\r\n{host}\r\n".encode()]
+    out = []
+    for n in range(count):  # each call its own hookInstance, as an EHR sends them
+        record = _renamed(body, n) if new_records else body
+        data = json.dumps({**record, "hookInstance": str(uuid.uuid4())}).encode()
+        head = (f"POST /cds-services/secondline HTTP/1.1\r\n{host}"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n")
+        out.append(head.encode() + data)
+    return out
+
+
+async def saturate(port: int, requests: list[bytes], clients: int, seconds: float,
+                   warmup: float) -> Run:
+    run = Run()
+    start = time.perf_counter()
+    warm_until, until = start + warmup, start + warmup + seconds
+
+    async def client(offset: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        i = offset
+        try:
+            while (now := time.perf_counter()) < until:
+                status = await _exchange(reader, writer, requests[i % len(requests)])
+                i += 1
+                if now >= warm_until:
+                    run.latencies.append(time.perf_counter() - now)
+                    run.errors += status != b"200"
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(client(n * 7) for n in range(clients)))
+    run.elapsed = time.perf_counter() - warm_until
+    return run
+
+
+async def fixed_rate(port: int, requests: list[bytes], rate: float, seconds: float,
+                     pool: int = 256) -> Run:
+    """Requests due every 1/rate seconds whatever the answers (open loop), each on a free
+    connection; latency runs from when a request was due (as bench/serve.py)."""
+    run = Run()
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    opened = 0
+    start = time.perf_counter()
+    tasks = []
+
+    async def one(i: int, due: float) -> None:
+        nonlocal opened
+        try:
+            if idle:
+                conn = idle.pop()
+            elif opened < pool:
+                opened += 1
+                conn = await asyncio.open_connection("127.0.0.1", port)
+            else:
+                run.errors += 1
+                return
+            status = await _exchange(*conn, requests[i % len(requests)])
+            run.latencies.append(time.perf_counter() - due)
+            run.errors += status != b"200"
+            idle.append(conn)
+        except (OSError, asyncio.IncompleteReadError):
+            run.errors += 1
+
+    for i in range(int(rate * seconds)):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
+    run.elapsed = time.perf_counter() - start
+    for _, writer in idle:
+        writer.close()
+    return run
+
+
+def _line(label: str, run: Run, floor: Run | None) -> str:
+    ratios = ""
+    if floor is not None:
+        ratios = (f"   x floor: p50 {run.pct(0.5) / floor.pct(0.5):5.1f}  "
+                  f"p99 {run.pct(0.99) / floor.pct(0.99):5.1f}")
+    return (f"  {label:<36} {run.rate():7.0f} req/s   p50 {run.pct(0.50):6.1f} ms   "
+            f"p99 {run.pct(0.99):6.1f} ms   errors {run.errors}{ratios}")
+
+
+async def measure(port: int, args: argparse.Namespace) -> None:
+    print(f"{args.clients} concurrent closed-loop keep-alive clients, {args.seconds:.0f} s "
+          f"each after {args.warmup:.0f} s warm-up; full prefetch, no FHIR server fetch")
+    floor = await saturate(port, _requests(port, None), args.clients, args.seconds,
+                           args.warmup)
+    print(_line("GET /healthz (the floor)", floor, None))
+    met = True
+    print("  a chart opened again (the same resources: their FHIR validation remembered):")
+    for label, body in _bodies().items():
+        size = len(json.dumps(body))
+        run = await saturate(port, _requests(port, body), args.clients, args.seconds,
+                             args.warmup)
+        print(_line(f"POST /cds-services ({label})", run, floor)
+              + f"   body {size / 1024:.0f} KiB")
+        met = met and run.pct(0.99) <= TARGET_P99_MS and run.errors == 0
+    print("  a chart never seen before (every resource validated as FHIR R4):")
+    for label, body in _bodies().items():
+        # more distinct records than the run sends calls, so none is seen twice
+        run = await saturate(port, _requests(port, body, new_records=True,
+                                             count=args.new_records),
+                             args.clients, args.seconds, args.warmup)
+        print(_line(f"POST /cds-services ({label})", run, floor))
+        met = met and run.pct(0.99) <= TARGET_P99_MS and run.errors == 0
+    print(f"  target p99 <= {TARGET_P99_MS:.0f} ms for the hook calls at {args.clients} "
+          f"concurrent: {'met' if met else 'NOT met'}")
+    brian = _bodies()["Brian L"]
+    for rate in args.rates:
+        print(f"fixed rate {rate:.0f} calls/s (open loop, {args.seconds:.0f} s), Brian L, "
+              "a chart opened again:")
+        run = await fixed_rate(port, _requests(port, brian), rate, args.seconds)
+        print(_line("POST /cds-services (Brian L)", run, floor))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--new-records", type=int, default=1500,
+                        help="distinct records for the never-seen runs")
+    parser.add_argument("--rates", type=float, nargs="*", default=[20.0, 50.0],
+                        help="offered rates (calls per second) for the open-loop runs")
+    args = parser.parse_args()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "secondline", "serve", "--port", str(port),
+         "--workers", str(args.workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
+    )
+    try:
+        _wait_healthy(url, server)
+        print(f"secondline serve, {args.workers} worker processes, {os.cpu_count()} CPUs, "
+              "client on the same machine")
+        asyncio.run(measure(port, args))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
