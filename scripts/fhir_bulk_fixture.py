@@ -24,8 +24,8 @@ read the fixture and the examples at one ``--as-of`` date.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,14 @@ OUT = ROOT / "tests" / "fixtures" / "fhir-bulk"
 
 
 def exported(path: Path) -> dict[str, Any]:
-    found = subprocess.run(
-        [sys.executable, "-m", "secondline", "export-fhir", str(path)],
-        check=True, capture_output=True, text=True)
-    data: dict[str, Any] = json.loads(found.stdout)
+    """The example as ``secondline export-fhir`` writes it (run in this process)."""
+    from secondline._cli import main as cli
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "bundle.json"
+        if cli(["export-fhir", str(path), "-o", str(target)]) != 0:
+            raise SystemExit(f"export-fhir failed on {path.name}")
+        data: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
     return data
 
 
@@ -74,19 +78,20 @@ def bulk_resources(bundle: dict[str, Any], prefix: str | None) -> list[dict[str,
     return [_renamed(e["resource"], addresses) for e in entries]
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
+    """Write the fixture into ``out`` (a test writes it elsewhere and compares)."""
     by_type: dict[str, list[dict[str, Any]]] = {}
     bundles = [(path.stem, exported(path)) for path in sorted(EXAMPLES.glob("*.yaml"))]
     bundles.append((None, json.loads(BRIAN_L.read_text(encoding="utf-8"))))
     for prefix, bundle in bundles:
         for resource in bulk_resources(bundle, prefix):
             by_type.setdefault(resource["resourceType"], []).append(resource)
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.ndjson"):
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.ndjson"):
         old.unlink()
     for kind, resources in sorted(by_type.items()):
         lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in resources]
-        (OUT / f"{kind}.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (out / f"{kind}.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{kind}.ndjson: {len(resources)}", file=sys.stderr)
 
 

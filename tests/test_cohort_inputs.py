@@ -5,6 +5,7 @@ line; the per-case fallback; and the report's plots readable on their own."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import shutil
 import sys
@@ -48,6 +49,21 @@ def test_the_bulk_fixture_holds_the_six_files_and_a_patient_per_case() -> None:
         assert (BULK / f"{kind}.ndjson").is_file(), kind
     patients = (BULK / "Patient.ndjson").read_text().splitlines()
     assert len(patients) == len(EXAMPLES) + 1
+
+
+def test_the_bulk_fixture_is_what_its_script_writes_today(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "fhir_bulk_fixture", ROOT / "scripts" / "fhir_bulk_fixture.py")
+    assert spec is not None
+    assert spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.main(tmp_path)
+    written = sorted(p.name for p in tmp_path.glob("*.ndjson"))
+    assert written == sorted(p.name for p in BULK.glob("*.ndjson"))
+    for name in written:
+        assert (tmp_path / name).read_text(encoding="utf-8") == (BULK / name).read_text(
+            encoding="utf-8"), f"{name}: run scripts/fhir_bulk_fixture.py"
 
 
 def test_the_bulk_export_gives_the_rows_of_the_native_cases(bulk_run: Path) -> None:
