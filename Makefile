@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/cds.py
+	$(BIN)/python bench/cohort.py
 
 ## screenshots-store: regenerate the README's pictures of the store's meeting and case pages
 screenshots-store: system-deps $(NODE_STAMP) $(STAMP)

@@ -350,6 +350,27 @@ def cases() -> st.SearchStrategy[Case]:
     return case_dicts().map(parse_case)
 
 
+#: MRD levels at the edges the current guidance tests (0.1%), and others
+MRD_PERCENT_EDGES = (0, 0.01, 0.0999, 0.1, 0.10001, 1, 100)
+
+
+@st.composite
+def guided_case_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    """``case_dicts`` with the facts only the current-guidance layer reads: the T315I
+    mutation, the team's view of transplant eligibility and the MRD level."""
+    case = draw(case_dicts())
+    _maybe(draw, case, "t315i", st.sampled_from(PRESENCE), often=True)
+    _maybe(draw, case, "transplant_eligible", st.booleans())
+    if draw(st.booleans()):
+        assessment = case.setdefault("assessment", {})
+        assessment["mrd_percent"] = draw(st.one_of(
+            st.sampled_from(MRD_PERCENT_EDGES),
+            st.floats(0, 100, allow_nan=False, allow_infinity=False)))
+        if draw(st.booleans()):
+            assessment["mrd"] = "positive"
+    return case
+
+
 @st.composite
 def hcl_two_year_rule_dicts(draw: st.DrawFn) -> tuple[dict[str, Any], str, int]:
     """Relapsed HCL after one purine analogue that ended about 2 calendar years ago.

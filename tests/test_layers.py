@@ -1,5 +1,7 @@
-"""The arrows point down: the interfaces (command line, web) may import the store, the
-store imports the engine, and neither the store nor the engine imports an interface."""
+"""The arrows point down: the interfaces (command line, web) may import the store and
+the cohort; the cohort may import the engine, the FHIR reader and the store (to read
+it); the store imports the engine; and nothing imports a layer above it: neither the
+store, the FHIR package nor the engine imports an interface or the cohort."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "secondline"
 INTERFACES = ("secondline._web", "secondline._cli", "secondline._store_cli",
-              "secondline._store_text", "secondline.web", "secondline.__main__")
+              "secondline._store_text", "secondline._cohort_cli", "secondline._cds_hooks",
+              "secondline.web", "secondline.__main__")
+COHORT = "secondline._cohort"
 
 
 def imports(path: Path) -> set[str]:
@@ -33,8 +37,31 @@ def test_the_store_imports_no_interface() -> None:
     files = sorted((PACKAGE / "_store").rglob("*.py"))
     assert len(files) >= 8
     for path in files:
-        wrong = {m for m in imports(path) if _is(m, INTERFACES)}
+        wrong = {m for m in imports(path) if _is(m, (*INTERFACES, COHORT))}
         assert not wrong, f"{path.relative_to(PACKAGE)} imports {wrong}"
+
+
+def test_the_fhir_package_imports_no_interface_nor_the_store_nor_the_cohort() -> None:
+    files = sorted((PACKAGE / "_fhir").rglob("*.py"))
+    assert len(files) >= 8
+    for path in files:
+        wrong = {m for m in imports(path)
+                 if _is(m, (*INTERFACES, COHORT, "secondline._store"))}
+        assert not wrong, f"{path.relative_to(PACKAGE)} imports {wrong}"
+
+
+def test_the_cohort_imports_only_the_engine_the_fhir_reader_and_the_store() -> None:
+    files = sorted((PACKAGE / "_cohort").rglob("*.py"))
+    assert len(files) >= 12
+    allowed = ("secondline._fhir", "secondline._store", COHORT, "secondline.__version__")
+    for path in files:
+        for module in imports(path):
+            if not _is(module, ("secondline",)) or module == "secondline":
+                continue
+            top = ".".join(module.split(".")[:2])
+            engine_level = (PACKAGE / f"{top.split('.')[1]}.py").is_file()
+            assert not _is(module, INTERFACES), f"{path.name} imports {module}"
+            assert _is(module, allowed) or engine_level, f"{path.name} imports {module}"
 
 
 def test_the_engine_imports_neither_the_store_nor_an_interface() -> None:
@@ -43,8 +70,10 @@ def test_the_engine_imports_neither_the_store_nor_an_interface() -> None:
     assert any(p.name == "_engine.py" for p in engine)
     for path in engine:
         wrong = {m for m in imports(path)
-                 if _is(m, (*INTERFACES, "secondline._store"))}
+                 if _is(m, (*INTERFACES, "secondline._store", COHORT))}
         assert not wrong, f"{path.name} imports {wrong}"
+    for path in (PACKAGE / "_web").rglob("*.py"):  # the web answers one case at a time
+        assert not {m for m in imports(path) if _is(m, (COHORT,))}, path.name
 
 
 def test_the_checker_sees_an_import_made_inside_a_function(tmp_path: Path) -> None:
@@ -83,12 +112,14 @@ def _outside(path: Path, allowed: tuple[str, ...]) -> set[str]:
     ("_fhir", ("secondline._fhir",), 10),
     ("_cds_hooks", ("secondline._fhir", "secondline._cds_hooks"), 6),
     ("_store", ("secondline._store",), 8),
+    ("_cohort", ("secondline._cohort", "secondline._fhir", "secondline._store"), 12),
 ])
 def test_each_layer_imports_only_the_layers_below_it(package: str,
                                                      allowed: tuple[str, ...],
                                                      least: int) -> None:
     """_fhir: the engine only; _cds_hooks: the engine and _fhir; _store: the engine
-    only. The web layer and the command line may import anything."""
+    only; _cohort: the engine, _fhir (the reader) and _store (read only). The web layer
+    and the command line may import anything."""
     files = sorted((PACKAGE / package).rglob("*.py"))
     assert len(files) >= least
     for path in files:

@@ -2,4 +2,6 @@
 
 from secondline._cli import run
 
-run()
+# guarded: worker processes a Dask cluster spawns import this module again
+if __name__ == "__main__":
+    run()

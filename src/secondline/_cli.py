@@ -1,5 +1,5 @@
 """The command line: ``secondline assess | leaflet | export-fhir | schema | sources | serve |
-check | catalogue``, and the case store's commands (``_store_cli``).
+cohort | check | catalogue``, and the case store's commands (``_store_cli``).
 
 A CASE is a case file (YAML or JSON) or a FHIR R4 Bundle (JSON with ``resourceType``),
 told apart by its content.
@@ -112,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
                        "call then needs their signed JWT. Without it the CDS services "
                        "answer only clients on this machine")
 
+    from secondline._cohort_cli import add_parser
+
+    add_parser(commands, _date)
     commands.add_parser("check", help="check the knowledge base and report every problem")
     commands.add_parser("catalogue", help="print the knowledge catalogue (Markdown)")
     _store_cli.add_commands(commands)
@@ -254,6 +257,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "sources":
             return _sources(args)
+        if args.command == "cohort":
+            from secondline._cohort_cli import main as cohort
+
+            try:
+                return cohort(args)
+            except CaseError as exc:
+                return _fail(exc.problems, EXIT_INVALID_INPUT, "invalid input")
         if args.command in _store_cli.COMMANDS:
             return _store_cli.run(args)
         if args.command == "serve":

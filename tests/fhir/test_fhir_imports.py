@@ -11,8 +11,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "secondline"
 #: the modules that may import secondline._fhir: the interfaces, the CDS Hooks service
-#: (which answers in FHIR's terms), and the package itself
-INTERFACES = {"_cli.py", "_web", "_cds_hooks"}
+#: (which answers in FHIR's terms), the package itself, and the cohort (it reads FHIR
+#: Bulk Data patient by patient with the same reader)
+INTERFACES = {"_cli.py", "_web", "_cds_hooks", "_cohort"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -44,6 +45,8 @@ def test_only_the_interfaces_import_the_fhir_package() -> None:
 def test_the_interfaces_do_import_it() -> None:
     assert any(m.startswith("secondline._fhir") for m in _imports(PACKAGE / "_cli.py"))
     assert any(m.startswith("secondline._fhir") for m in _imports(PACKAGE / "_web" / "api.py"))
+    assert any(m.startswith("secondline._fhir")
+               for m in _imports(PACKAGE / "_cohort" / "_fhir_bulk.py"))
 
 
 def test_the_fhir_package_imports_no_interface() -> None:
