@@ -41,8 +41,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
+## pytest: every test, one process per core (at most four), whole files kept together;
+## the API fuzz runs on its own after, because schemathesis gives its generated tests
+## the same name and pytest-xdist needs names it can tell apart
 pytest: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile \
+		--ignore=tests/web/test_fuzz.py
+	$(BIN)/python -m pytest tests/web/test_fuzz.py
 
 ## bench: speed figures (printed, never asserted)
 bench: $(STAMP)
