@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections import deque
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from secondline._cohort._run import Work, assess_batch, finish, prefetched, write_part
+from secondline._cohort._run import Work, assess_batch, counted, finish, prefetched
 from secondline._errors import CaseError
 
 if TYPE_CHECKING:
@@ -43,36 +42,37 @@ def _client(settings: Settings) -> tuple[Any, Any]:
     return Client(cluster), cluster  # type: ignore[no-untyped-call]
 
 
-def run_dask(settings: Settings, today: dt.date, counts: Counts, parts: Path,
+def run_dask(settings: Settings, today: dt.date, counts: Counts,
              batches: Iterator[Work], progress: _Progress,
-             client: Any = None) -> None:
-    """Assess every batch on the cluster and write each result as a part file."""
+             client: Any = None) -> Generator[pl.DataFrame, None, None]:
+    """Assess every batch on the cluster; each result, in order, as it comes back."""
     own = client is None
     cluster = None
     if own:
         client, cluster = _client(settings)
     try:
         workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
-        in_flight: deque[tuple[int, Any, pl.DataFrame | None, int]] = deque()
+        in_flight: deque[tuple[Any, pl.DataFrame | None, int]] = deque()
 
-        def done() -> None:
-            number, future, refs, size = in_flight.popleft()
+        def done() -> pl.DataFrame:
+            future, refs, size = in_flight.popleft()
             result, per_case = future.result()
-            write_part(parts, number, finish(result, refs), per_case, counts)
+            found = counted(finish(result, refs), per_case, counts)
             progress.advance(size, counts.read)
+            return found
 
-        for number, (kept, refs, size) in enumerate(prefetched(batches)):
+        for kept, refs, size in prefetched(batches):
             with warnings.catch_warnings():
                 # each batch travels with its task, by design: the workers need no access
                 # to the input (scattering it first would wait for each batch in turn)
                 warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
                 future = client.submit(assess_batch, kept, settings.as_of, today,
                                        settings.guidance, pure=False)
-            in_flight.append((number, future, refs, size))
+            in_flight.append((future, refs, size))
             if len(in_flight) >= 2 * workers:
-                done()
+                yield done()
         while in_flight:
-            done()
+            yield done()
         counts.extra["dask_workers"] = workers
     finally:
         if own:

@@ -15,11 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import queue
-import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -166,12 +165,50 @@ def _batches(settings: Settings, counts: Counts, rejected_out: Any,
         yield kept, batch.refs, batch.size
 
 
-def write_part(parts: Path, number: int, result: pl.DataFrame, per_case: int,
-               counts: Counts) -> None:
-    result.write_parquet(parts / f"{number:06d}.parquet")
+def counted(result: pl.DataFrame, per_case: int, counts: Counts) -> pl.DataFrame:
+    """An assessed batch, counted as it goes to the output."""
     counts.assessed += len(result)
     counts.per_case += per_case
     counts.batches += 1
+    return result
+
+
+def write_all(results: Generator[pl.DataFrame, None, None], target: Path,
+              schema: pl.Schema) -> None:
+    """The assessed batches written into one Parquet file as they come: Polars pulls
+    them one by one from ``results`` and writes each, so only a batch or two is held at
+    a time and nothing is written twice. A problem raised while making them is raised
+    here as it was."""
+    from polars.io.plugins import register_io_source
+
+    failure: list[BaseException] = []
+
+    def source(with_columns: list[str] | None, predicate: pl.Expr | None,
+               n_rows: int | None, _batch_size: int | None) -> Iterator[pl.DataFrame]:
+        try:
+            for frame in results:
+                if with_columns is not None:
+                    frame = frame.select(with_columns)
+                if predicate is not None:
+                    frame = frame.filter(predicate)
+                if n_rows is not None:
+                    frame = frame.head(n_rows)
+                    n_rows -= len(frame)
+                yield frame
+                if n_rows is not None and n_rows <= 0:
+                    return
+        except BaseException as exc:
+            failure.append(exc)
+            raise
+
+    try:
+        register_io_source(source, schema=schema).sink_parquet(target)
+    except BaseException:
+        if failure:
+            raise failure[0] from None
+        raise
+    finally:
+        results.close()  # its cluster closed, its reader stopped, whatever happened
 
 
 _END = object()
@@ -211,12 +248,12 @@ def prefetched(work: Iterator[Work], depth: int = 2) -> Iterator[Work]:
         reader.join(timeout=5)
 
 
-def _run_polars(settings: Settings, today: dt.date, counts: Counts, parts: Path,
-                rejected_out: Any, progress: _Progress) -> None:
-    work = prefetched(_batches(settings, counts, rejected_out, progress))
-    for number, (kept, refs, size) in enumerate(work):
+def _run_polars(settings: Settings, today: dt.date, counts: Counts,
+                batches: Iterator[Work], progress: _Progress
+                ) -> Generator[pl.DataFrame, None, None]:
+    for kept, refs, size in prefetched(batches):
         result, per_case = assess_batch(kept, settings.as_of, today, settings.guidance)
-        write_part(parts, number, finish(result, refs), per_case, counts)
+        yield counted(finish(result, refs), per_case, counts)
         progress.advance(size, counts.read)
 
 
@@ -227,9 +264,7 @@ def run(settings: Settings) -> Counts:
 
     out = settings.out
     out.mkdir(parents=True, exist_ok=True)
-    parts = out / ".parts"
-    shutil.rmtree(parts, ignore_errors=True)
-    parts.mkdir()
+    _plotting_ready()
     reader = reader_for(settings.source, settings.reader)
     enabled = sys.stderr.isatty() if settings.progress is None else settings.progress
     what = "the case store" if settings.reader == "store" else settings.source  # no password
@@ -239,25 +274,30 @@ def run(settings: Settings) -> Counts:
     started = time.perf_counter()
     try:
         with (out / "rejected.ndjson").open("w", encoding="utf-8") as rejected_out:
+            batches = _batches(settings, counts, rejected_out, progress)
             if settings.engine == "dask":
                 from secondline._cohort._dask import run_dask
 
-                run_dask(settings, today, counts, parts, _batches(
-                    settings, counts, rejected_out, progress), progress)
+                results = run_dask(settings, today, counts, batches, progress)
             else:
-                _run_polars(settings, today, counts, parts, rejected_out, progress)
+                results = _run_polars(settings, today, counts, batches, progress)
+            write_all(results, out / "assessments.parquet",
+                      empty_result(settings.guidance).schema)
     finally:
         progress.close()
-    files = sorted(parts.glob("*.parquet"))
-    target = out / "assessments.parquet"
-    if files:
-        pl.scan_parquet(files).sink_parquet(target)
-    else:
-        empty_result(settings.guidance).write_parquet(target)
-    shutil.rmtree(parts, ignore_errors=True)
     counts.seconds = time.perf_counter() - started
     write_outputs(settings, counts, today)
     return counts
+
+
+def _plotting_ready() -> None:
+    """Start importing what draws the report's plots, in a thread, while the cases are
+    assessed (Polars leaves Python's lock while it works, so the two overlap)."""
+
+    def load() -> None:
+        import matplotlib.figure  # noqa: F401
+
+    threading.Thread(target=load, name="cohort-plots-import", daemon=True).start()
 
 
 def empty_result(guidance: Guidance = None) -> pl.DataFrame:
