@@ -35,6 +35,12 @@ Guidance = Literal["current"] | None
 OUTCOMES = ("standard", "clinical-trial", "excluded", "not-indicated", "undecided")
 
 
+def _code(outcome: str) -> pl.Expr:
+    """An outcome as the small number its column holds (its place in ``OUTCOMES``):
+    numbers are compared faster than text, and the output spells out ids, not these."""
+    return pl.lit(OUTCOMES.index(outcome), dtype=pl.UInt8)
+
+
 @dataclass(frozen=True)
 class _Option:
     compiled: CompiledOption
@@ -82,6 +88,7 @@ class Steps:
         self.truths: dict[str, pl.Expr] = {}
         self.stages: list[list[pl.Expr]] = [[], [], [], [], [], []]
         self._trees: dict[int, str] = {}
+        self._diseases: dict[frozenset[str], pl.Expr] = {}
 
     def truth(self, cond: Condition | None) -> pl.Expr:
         """The column of a tree's truth (a rule without one always holds)."""
@@ -92,6 +99,16 @@ class Steps:
             name = self._trees[id(cond)] = f"{self.prefix}|{len(self._trees)}"
             self.stages[0].append(compile_expr(cond, self.bits).alias(name))
         return pl.col(name)
+
+    def disease_in(self, diseases: Iterable[str]) -> pl.Expr:
+        """The column of whether the case's disease is one of ``diseases`` (each set
+        tested once, however many options share it)."""
+        wanted = frozenset(diseases)
+        found = self._diseases.get(wanted)
+        if found is None:
+            found = self._diseases[wanted] = self.add(
+                1, f"disease|{len(self._diseases)}", pl.col("disease").is_in(sorted(wanted)))
+        return found
 
     def add(self, stage: int, name: str, expr: pl.Expr) -> pl.Expr:
         self.stages[stage].append(expr.alias(name))
@@ -125,7 +142,8 @@ class CohortEngine:
             return out
         layer = Steps(self.bits, prefix="guidance-truth")
         outcomes, made = guidance_columns(
-            self.knowledge.guidance, layer.truth, {o.compiled.option.id for o in self.options})
+            self.knowledge.guidance, layer.truth, {o.compiled.option.id for o in self.options},
+            [_code(outcome) for outcome in ("standard", "clinical-trial")])
         for stage in (layer.stages[0], outcomes, made):
             facts = facts.with_columns(stage)
         return pl.concat([out, facts.select(*GUIDANCE_COLUMNS)], how="horizontal")
@@ -160,9 +178,8 @@ class CohortEngine:
         """The option's outcome column, and when each fact is noted as missing for it."""
         option = o.compiled.option
         oid = option.id
-        disease = pl.col("disease")
-        listed = disease.is_in([*option.diseases, *option.explain_for])
-        in_scope = disease.is_in(list(option.diseases))
+        listed = steps.disease_in([*option.diseases, *option.explain_for])
+        in_scope = steps.disease_in(option.diseases)
         excluded = steps.add(2, f"{oid}|excluded", (shared & in_scope) | any_of(
             steps.truth(e.when).fill_null(False) for e in option.not_when))
         suggest = steps.truth(option.suggest_when)
@@ -192,15 +209,15 @@ class CohortEngine:
                 note([name], passed & when)
         for name, when_need in self._needs(steps, o):
             note([name], passed & ~held & pl.col(name).is_null() & when_need)
-        availability = pl.when(trial).then(pl.lit("clinical-trial")).otherwise(
-            pl.lit(option.availability))
+        availability = pl.when(trial).then(_code("clinical-trial")).otherwise(
+            _code(option.availability))
         steps.add(4, f"{oid}|outcome",
                   pl.when(~listed).then(None)
-                  .when(excluded).then(pl.lit("excluded"))
-                  .when(~in_scope).then(pl.lit("not-indicated"))
-                  .when(truth.eq(False)).then(pl.lit("not-indicated"))
-                  .when(truth.is_null()).then(pl.lit("undecided"))
-                  .when(held).then(pl.lit("undecided"))
+                  .when(excluded).then(_code("excluded"))
+                  .when(~in_scope).then(_code("not-indicated"))
+                  .when(truth.eq(False)).then(_code("not-indicated"))
+                  .when(truth.is_null()).then(_code("undecided"))
+                  .when(held).then(_code("undecided"))
                   .otherwise(availability))
 
     def _needs(self, steps: Steps, o: _Option) -> list[tuple[str, pl.Expr]]:
@@ -257,7 +274,7 @@ class CohortEngine:
 
         names = []
         for name, value in _BY_OUTCOME.items():
-            steps.add(5, name, mask((outcome[oid] == value, b) for oid, b in bit.items()))
+            steps.add(5, name, mask((outcome[oid] == _code(value), b) for oid, b in bit.items()))
             names.append(name)
         fields: dict[str, list[tuple[pl.Expr, int]]] = {}
         for oid, facts in noted.items():
