@@ -184,6 +184,11 @@ def _episodes(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
         list(_RANK), list(_RANK.values()), default=None, return_dtype=pl.Int8).alias("rank"))
 
 
+def _or_where(when: pl.Expr, column: str) -> pl.Expr:
+    """The union of a mask column over a group's rows where ``when`` holds (0 if none)."""
+    return pl.when(when).then(pl.col(column)).otherwise(pl.lit(0, dtype=MASK)).bitwise_or()
+
+
 def _history(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
     """Per case, what the episodes say: the last one, the remission before the relapse,
     the episode after the latest relapse (``_history``), and the failures."""
@@ -222,11 +227,11 @@ def _history(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
         pl.col("kind_mask").bitwise_or().alias("kinds"),
         pl.col("unknown").any().alias("unrecognised"),
         pl.col("rank").max().alias("best_all"),
-        pl.col("drug_mask").filter(failed).bitwise_or().alias("failed_drugs"),
-        pl.col("kind_mask").filter(failed).bitwise_or().alias("failed_kinds"),
-        pl.col("drug_mask").filter(unrecorded).bitwise_or().alias("unrecorded_drugs"),
+        _or_where(failed, "drug_mask").alias("failed_drugs"),
+        _or_where(failed, "kind_mask").alias("failed_kinds"),
+        _or_where(unrecorded, "drug_mask").alias("unrecorded_drugs"),
         # a response not recorded is told by the treatment's type, not its drugs' kinds
-        pl.col("type_mask").filter(unrecorded).bitwise_or().alias("unrecorded_kinds"),
+        _or_where(unrecorded, "type_mask").alias("unrecorded_kinds"),
     )
     h = c.select(ROW, "status").join(per_case, on=ROW, how="left", maintain_order="left").join(
         over_all, on=ROW, how="left", maintain_order="left")

@@ -55,27 +55,40 @@ def _mask(value: int) -> pl.Expr:
 
 def _history_flags(t: pl.DataFrame, options: list[_Option]) -> pl.DataFrame:
     """Per case and option: an episode that gave it failed (``failed``), or one gave it
-    and did not fail (``given``), as ``_holds._earlier`` groups them."""
+    and did not fail (``given``), as ``_holds._earlier`` groups them.
+
+    A group's treatments are summed up as masks (all its drugs and kinds, and those of
+    its failed treatments: a failed treatment gave the option exactly when the failed
+    masks meet the option's), and the options' flags are bits of two masks per case."""
     held = [o for o in options if o.compiled.option.same_treatment is not None]
-    drugs, kinds = pl.col("drug_mask"), pl.col("kind_mask")
+    if not held:
+        return t.select(ROW).unique()
+    assert len(held) <= 64
+    drugs, kinds, zero = pl.col("drug_mask"), pl.col("kind_mask"), _mask(0)
     per_group = t.group_by(ROW, "group").agg(
         drugs.bitwise_or().alias("g_drugs"),
         kinds.bitwise_or().alias("g_kinds"),
-        *(((((drugs & _mask(o.drugs)) != 0) | ((kinds & _mask(o.kinds)) != 0))
-           & pl.col("failed")).any().alias(f"{o.compiled.option.id}|failed_here")
-          for o in held),
+        pl.when(pl.col("failed")).then(drugs).otherwise(zero).bitwise_or().alias("f_drugs"),
+        pl.when(pl.col("failed")).then(kinds).otherwise(zero).bitwise_or().alias("f_kinds"),
     )
-    parts = []
-    for o in held:
+    failed_bits, given_bits = [], []
+    for i, o in enumerate(held):
         same = o.compiled.option.same_treatment
         assert same is not None
         wanted = pl.col("g_drugs") & _mask(o.drugs)
         every = pl.lit(True) if same.match == "any" else wanted == _mask(o.drugs)
         match = ((pl.col("g_kinds") & _mask(o.kinds)) != 0) | ((wanted != 0) & every)
-        failed_here = pl.col(f"{o.compiled.option.id}|failed_here")
-        parts += [(match & failed_here).any().alias(f"{o.compiled.option.id}|failed"),
-                  (match & ~failed_here).any().alias(f"{o.compiled.option.id}|given")]
-    return per_group.group_by(ROW).agg(*parts) if parts else per_group.select(ROW).unique()
+        failed_here = (((pl.col("f_drugs") & _mask(o.drugs)) != 0)
+                       | ((pl.col("f_kinds") & _mask(o.kinds)) != 0))
+        failed_bits.append(pl.when(match & failed_here).then(_mask(1 << i)).otherwise(zero))
+        given_bits.append(pl.when(match & ~failed_here).then(_mask(1 << i)).otherwise(zero))
+    per_case = per_group.select(
+        ROW, pl.sum_horizontal(failed_bits).alias("failed"),
+        pl.sum_horizontal(given_bits).alias("given"),
+    ).group_by(ROW).agg(pl.col("failed").bitwise_or(), pl.col("given").bitwise_or())
+    return per_case.select(ROW, *(
+        ((pl.col(flag) & _mask(1 << i)) != 0).alias(f"{o.compiled.option.id}|{flag}")
+        for i, o in enumerate(held) for flag in ("failed", "given")))
 
 
 class Steps:
