@@ -16,7 +16,7 @@ from typing import get_args
 
 import polars as pl
 
-from secondline._case import TreatmentType
+from secondline._case import MAX_TREATMENTS, TreatmentType
 from secondline._cohort._dates import with_months
 from secondline._cohort._expr import MASK, SetBits
 from secondline._cohort._frame import ROW
@@ -29,6 +29,8 @@ _RESPONSE_OF_RANK = {rank: response for response, rank in _RANK.items()}
 #: the earliest and latest days, as ``dt.date.min`` and ``dt.date.max`` in ``episodes``
 _BEFORE, _AFTER = -(10**8), 10**8
 _KINDS = get_args(TreatmentType)
+#: the groups a case may have: an episode (1 up), or an undated treatment (-1 down)
+_GROUPS = 2 * MAX_TREATMENTS + 1
 
 
 def _name_masks(
@@ -180,8 +182,14 @@ def _episodes(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
     )
     both = pl.concat([dated, undated.select(dated.columns)])
     group = pl.when(pl.col("episode") > 0).then(pl.col("episode")).otherwise(-1 - pl.col("t"))
-    return both.with_columns(group.alias("group"), pl.col("response").replace_strict(
+    both = both.with_columns(group.alias("group"), pl.col("response").replace_strict(
         list(_RANK), list(_RANK.values()), default=None, return_dtype=pl.Int8).alias("rank"))
+    # sorted by case and group, and told so: grouping by a sorted key takes the runs of
+    # equal values as they are, with no hashing
+    return both.sort(ROW, "group").with_columns(
+        pl.col(ROW).set_sorted(),
+        (pl.col(ROW) * _GROUPS + pl.col("group") + MAX_TREATMENTS).set_sorted()
+        .alias("group_key"))
 
 
 def _or_where(when: pl.Expr, column: str) -> pl.Expr:
@@ -194,14 +202,16 @@ def _history(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
     the episode after the latest relapse (``_history``), and the failures."""
     dated = t.filter(pl.col("episode") > 0)
     cr_end = (pl.col("response") == "complete-remission") & pl.col("ended").is_not_null()
-    e = dated.group_by(ROW, "episode").agg(
+    e = dated.group_by("group_key", maintain_order=True).agg(
+        pl.col(ROW).first(),
+        pl.col("episode").first(),
         pl.col("start_key").min().alias("start"),
         pl.col("end_key").max().alias("end"),
         cr_end.any().alias("brought"),
         pl.col("ended").filter(cr_end & (pl.col("ended") <= pl.col("rd"))).min().alias("began"),
         pl.col("rank").max().alias("best"),
         pl.col("drug_mask").bitwise_or().alias("drugs"),
-    ).sort(ROW, "episode")
+    ).drop("group_key").with_columns(pl.col(ROW).set_sorted())  # in order of episode
     following = pl.when(pl.col(ROW).shift(-1) == pl.col(ROW)).then(pl.col("brought").shift(-1))
     e = e.with_columns((pl.col("brought") & following.is_not_null() & ~following)
                        .alias("marked"))

@@ -65,7 +65,8 @@ def _history_flags(t: pl.DataFrame, options: list[_Option]) -> pl.DataFrame:
         return t.select(ROW).unique()
     assert len(held) <= 64
     drugs, kinds, zero = pl.col("drug_mask"), pl.col("kind_mask"), _mask(0)
-    per_group = t.group_by(ROW, "group").agg(
+    per_group = t.group_by("group_key", maintain_order=True).agg(
+        pl.col(ROW).first(),
         drugs.bitwise_or().alias("g_drugs"),
         kinds.bitwise_or().alias("g_kinds"),
         pl.when(pl.col("failed")).then(drugs).otherwise(zero).bitwise_or().alias("f_drugs"),
@@ -83,7 +84,7 @@ def _history_flags(t: pl.DataFrame, options: list[_Option]) -> pl.DataFrame:
         failed_bits.append(pl.when(match & failed_here).then(_mask(1 << i)).otherwise(zero))
         given_bits.append(pl.when(match & ~failed_here).then(_mask(1 << i)).otherwise(zero))
     per_case = per_group.select(
-        ROW, pl.sum_horizontal(failed_bits).alias("failed"),
+        pl.col(ROW).set_sorted(), pl.sum_horizontal(failed_bits).alias("failed"),
         pl.sum_horizontal(given_bits).alias("given"),
     ).group_by(ROW).agg(pl.col("failed").bitwise_or(), pl.col("given").bitwise_or())
     return per_case.select(ROW, *(
