@@ -213,20 +213,31 @@ def _history(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
         pl.col("drug_mask").bitwise_or().alias("drugs"),
     ).drop("group_key").with_columns(pl.col(ROW).set_sorted())  # in order of episode
     following = pl.when(pl.col(ROW).shift(-1) == pl.col(ROW)).then(pl.col("brought").shift(-1))
-    e = e.with_columns((pl.col("brought") & following.is_not_null() & ~following)
-                       .alias("marked"))
-    brought = pl.col("episode").filter(pl.col("brought"))
+    # the episodes are in order within each case, and the cases in order: what came last
+    # before a row within its case is carried forward over the rows, and kept only when
+    # it was carried from a row of the same case
+    brought_key = pl.when(pl.col("brought")).then(pl.col(ROW) * _GROUPS + pl.col("episode"))
+    carried = brought_key.shift(1).forward_fill()
+    e = e.with_columns(
+        (pl.col("brought") & following.is_not_null() & ~following).alias("marked"),
+        pl.when(pl.col("brought") & (carried // _GROUPS == pl.col(ROW)))
+        .then((carried % _GROUPS).cast(pl.Int32)).alias("brought_earlier"),
+        pl.col("began").forward_fill().alias("began_carried"),
+        pl.when(pl.col("began").is_not_null()).then(pl.col(ROW)).forward_fill()
+        .alias("began_case"),
+    )
     per_case = e.group_by(ROW).agg(
         pl.col("episode").max().alias("n_episodes"),
         pl.col("end").last().alias("last_end"),
         pl.col("start").last().alias("last_start"),
         pl.col("drugs").last().alias("last_drugs"),
         pl.col("best").last().alias("last_best"),
-        pl.col("began").drop_nulls().last().alias("began"),
-        brought.max().alias("brought_last"),
-        pl.col("episode").filter(pl.col("brought") & (pl.col("episode") < brought.max()))
-        .max().alias("brought_before"),
-        pl.col("episode").filter(pl.col("marked")).max().alias("marked_last"),
+        pl.when(pl.col("began_case") == pl.col(ROW)).then(pl.col("began_carried")).last()
+        .alias("began"),
+        pl.when(pl.col("brought")).then(pl.col("episode")).max().alias("brought_last"),
+        # the brought episode before the last one: the latest before any brought one
+        pl.col("brought_earlier").max().alias("brought_before"),
+        pl.when(pl.col("marked")).then(pl.col("episode")).max().alias("marked_last"),
     ).with_columns(pl.when(pl.col("last_end") == _AFTER).then(None)
                    .otherwise(pl.col("last_end")).alias("last_end"))
     failed = pl.col("failed")
