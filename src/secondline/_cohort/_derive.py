@@ -208,7 +208,8 @@ def _history(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
         pl.col("start_key").min().alias("start"),
         pl.col("end_key").max().alias("end"),
         cr_end.any().alias("brought"),
-        pl.col("ended").filter(cr_end & (pl.col("ended") <= pl.col("rd"))).min().alias("began"),
+        pl.when(cr_end & (pl.col("ended") <= pl.col("rd"))).then(pl.col("ended")).min()
+        .alias("began"),
         pl.col("rank").max().alias("best"),
         pl.col("drug_mask").bitwise_or().alias("drugs"),
     ).drop("group_key").with_columns(pl.col(ROW).set_sorted())  # in order of episode
