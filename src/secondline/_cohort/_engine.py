@@ -148,8 +148,10 @@ class CohortEngine:
         flags = _history_flags(t, list(self.options))
         facts = facts.join(flags, on=ROW, how="left", maintain_order="left")
         steps, columns = self._plan
+        staged = facts.lazy()  # one query, its shared parts worked out once
         for stage in steps.stages:
-            facts = facts.with_columns(stage)
+            staged = staged.with_columns(stage)
+        facts = staged.collect()
         head = facts.select(ROW, "case_id", "disease", pl.col("state_shown").alias("state"))
         out = head.join(self.lists(facts, columns), on=ROW, how="left", maintain_order="left")
         if guidance is None:

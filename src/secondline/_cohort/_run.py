@@ -74,7 +74,7 @@ class Counts:
 def split(batch: Batch, as_of: dt.date | None) -> tuple[pl.DataFrame, list[Rejected], int]:
     """The valid rows of a batch, and the rows rejected with their problems (named by
     ``parse_case``); the third value counts the rows checked one by one."""
-    flagged = batch.frame.select(invalid(as_of)).to_series()
+    flagged = batch.frame.lazy().select(invalid(as_of)).collect().to_series()
     rejected = list(batch.rejected)
     kept = batch.frame.filter(~flagged)
     suspects = batch.frame.filter(flagged)
