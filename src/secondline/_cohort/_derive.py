@@ -78,14 +78,14 @@ def _treatments(frame: pl.DataFrame, knowledge: Knowledge, bits: SetBits) -> pl.
 
     kind_bits = pl.col("type").replace_strict(
         list(_KINDS), [bits.bit("kinds_received", k) for k in _KINDS], return_dtype=MASK)
-    return t.with_columns(
+    return t.lazy().with_columns(
         masked("drug_mask").alias("drug_mask"),
         masked("targets").alias("targets"),
         (kind_bits | masked("drug_kinds")).alias("kind_mask"),
         kind_bits.alias("type_mask"),
         drugs.list.eval(~pl.element().is_in(known)).list.any().fill_null(False)
         .alias("unknown"),
-    ).drop("drugs")
+    ).drop("drugs").collect()
 
 
 def _list_mask(column: pl.Expr, mapping: dict[str, int]) -> pl.Expr:
@@ -313,7 +313,7 @@ def derive(
     has_history = pl.col("n_episodes").is_not_null()
     limit = knowledge.settings.assessment_max_age_days.value
     wishes = pl.col("wishes")
-    facts = both.select(
+    facts = both.lazy().select(
         ROW,
         pl.col("id").str.strip_chars().alias("case_id"),
         "disease",
@@ -371,5 +371,5 @@ def derive(
                 | ((pl.col("extramedullary") & cns_bit) != 0).fill_null(False)).then(True)
         .when(pl.col("extramedullary").is_not_null()).then(False)
         .alias("cns_involved"),
-    )
+    ).collect()
     return facts, t
