@@ -33,6 +33,7 @@ from secondline._cohort._engine import Guidance, cohort_engine
 from secondline._cohort._frame import ROW, row_case
 from secondline._cohort._percase import LOG, assess_one_by_one
 from secondline._cohort._read import BATCH_ROWS, Batch, Rejected, check_one, reader_for
+from secondline._cohort._tally import Tally
 from secondline._cohort._validate import invalid
 
 #: the readers that register themselves on import, besides NDJSON and Parquet
@@ -69,6 +70,8 @@ class Counts:
     seconds: float = 0.0
     batches: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the summary's counts, batch by batch
+    tally: Tally = field(default_factory=Tally)
 
 
 def split(batch: Batch, as_of: dt.date | None) -> tuple[pl.DataFrame, list[Rejected], int]:
@@ -170,6 +173,7 @@ def _batches(settings: Settings, counts: Counts, rejected_out: Any,
 
 def counted(result: pl.DataFrame, per_case: int, counts: Counts) -> pl.DataFrame:
     """An assessed batch, counted as it goes to the output."""
+    counts.tally.add(result)
     counts.assessed += len(result)
     counts.per_case += per_case
     counts.batches += 1
