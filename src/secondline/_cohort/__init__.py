@@ -15,7 +15,7 @@ store never import this package; it imports no interface.
     _expr.py       condition trees -> Polars     _dask.py        the same on Dask
     _engine.py     options, missing, cautions    _summary.py     summary.json
     _guidance.py   the current-guidance layer    _report.py      report.html and the plots
-    _percase.py    the per-case fallback
+    _percase.py    the per-case fallback        _tally.py       the summary's counts
 """
 
 from secondline._cohort._engine import CohortEngine, cohort_engine

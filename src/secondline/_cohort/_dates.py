@@ -88,6 +88,7 @@ def with_months(frame: pl.DataFrame, pairs: list[tuple[str, str, str]]) -> pl.Da
             result = pl.when(c(end) < c(start)).then(-forward).otherwise(forward)
         steps[3].append(pl.when(c(start).is_null() | c(end).is_null()).then(None)
                         .otherwise(result).alias(name))
+    staged = frame.lazy()
     for step in steps:
-        frame = frame.with_columns(step)
-    return frame.drop(temporary)
+        staged = staged.with_columns(step)
+    return staged.drop(temporary).collect()

@@ -16,7 +16,7 @@ from typing import get_args
 
 import polars as pl
 
-from secondline._case import TreatmentType
+from secondline._case import MAX_TREATMENTS, TreatmentType
 from secondline._cohort._dates import with_months
 from secondline._cohort._expr import MASK, SetBits
 from secondline._cohort._frame import ROW
@@ -29,6 +29,8 @@ _RESPONSE_OF_RANK = {rank: response for response, rank in _RANK.items()}
 #: the earliest and latest days, as ``dt.date.min`` and ``dt.date.max`` in ``episodes``
 _BEFORE, _AFTER = -(10**8), 10**8
 _KINDS = get_args(TreatmentType)
+#: the groups a case may have: an episode (1 up), or an undated treatment (-1 down)
+_GROUPS = 2 * MAX_TREATMENTS + 1
 
 
 def _name_masks(
@@ -76,14 +78,14 @@ def _treatments(frame: pl.DataFrame, knowledge: Knowledge, bits: SetBits) -> pl.
 
     kind_bits = pl.col("type").replace_strict(
         list(_KINDS), [bits.bit("kinds_received", k) for k in _KINDS], return_dtype=MASK)
-    return t.with_columns(
+    return t.lazy().with_columns(
         masked("drug_mask").alias("drug_mask"),
         masked("targets").alias("targets"),
         (kind_bits | masked("drug_kinds")).alias("kind_mask"),
         kind_bits.alias("type_mask"),
         drugs.list.eval(~pl.element().is_in(known)).list.any().fill_null(False)
         .alias("unknown"),
-    ).drop("drugs")
+    ).drop("drugs").collect()
 
 
 def _list_mask(column: pl.Expr, mapping: dict[str, int]) -> pl.Expr:
@@ -180,8 +182,19 @@ def _episodes(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
     )
     both = pl.concat([dated, undated.select(dated.columns)])
     group = pl.when(pl.col("episode") > 0).then(pl.col("episode")).otherwise(-1 - pl.col("t"))
-    return both.with_columns(group.alias("group"), pl.col("response").replace_strict(
+    both = both.with_columns(group.alias("group"), pl.col("response").replace_strict(
         list(_RANK), list(_RANK.values()), default=None, return_dtype=pl.Int8).alias("rank"))
+    # sorted by case and group, and told so: grouping by a sorted key takes the runs of
+    # equal values as they are, with no hashing
+    return both.sort(ROW, "group").with_columns(
+        pl.col(ROW).set_sorted(),
+        (pl.col(ROW) * _GROUPS + pl.col("group") + MAX_TREATMENTS).set_sorted()
+        .alias("group_key"))
+
+
+def _or_where(when: pl.Expr, column: str) -> pl.Expr:
+    """The union of a mask column over a group's rows where ``when`` holds (0 if none)."""
+    return pl.when(when).then(pl.col(column)).otherwise(pl.lit(0, dtype=MASK)).bitwise_or()
 
 
 def _history(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
@@ -189,29 +202,43 @@ def _history(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
     the episode after the latest relapse (``_history``), and the failures."""
     dated = t.filter(pl.col("episode") > 0)
     cr_end = (pl.col("response") == "complete-remission") & pl.col("ended").is_not_null()
-    e = dated.group_by(ROW, "episode").agg(
+    e = dated.group_by("group_key", maintain_order=True).agg(
+        pl.col(ROW).first(),
+        pl.col("episode").first(),
         pl.col("start_key").min().alias("start"),
         pl.col("end_key").max().alias("end"),
         cr_end.any().alias("brought"),
-        pl.col("ended").filter(cr_end & (pl.col("ended") <= pl.col("rd"))).min().alias("began"),
+        pl.when(cr_end & (pl.col("ended") <= pl.col("rd"))).then(pl.col("ended")).min()
+        .alias("began"),
         pl.col("rank").max().alias("best"),
         pl.col("drug_mask").bitwise_or().alias("drugs"),
-    ).sort(ROW, "episode")
+    ).drop("group_key").with_columns(pl.col(ROW).set_sorted())  # in order of episode
     following = pl.when(pl.col(ROW).shift(-1) == pl.col(ROW)).then(pl.col("brought").shift(-1))
-    e = e.with_columns((pl.col("brought") & following.is_not_null() & ~following)
-                       .alias("marked"))
-    brought = pl.col("episode").filter(pl.col("brought"))
+    # the episodes are in order within each case, and the cases in order: what came last
+    # before a row within its case is carried forward over the rows, and kept only when
+    # it was carried from a row of the same case
+    brought_key = pl.when(pl.col("brought")).then(pl.col(ROW) * _GROUPS + pl.col("episode"))
+    carried = brought_key.shift(1).forward_fill()
+    e = e.with_columns(
+        (pl.col("brought") & following.is_not_null() & ~following).alias("marked"),
+        pl.when(pl.col("brought") & (carried // _GROUPS == pl.col(ROW)))
+        .then((carried % _GROUPS).cast(pl.Int32)).alias("brought_earlier"),
+        pl.col("began").forward_fill().alias("began_carried"),
+        pl.when(pl.col("began").is_not_null()).then(pl.col(ROW)).forward_fill()
+        .alias("began_case"),
+    )
     per_case = e.group_by(ROW).agg(
         pl.col("episode").max().alias("n_episodes"),
         pl.col("end").last().alias("last_end"),
         pl.col("start").last().alias("last_start"),
         pl.col("drugs").last().alias("last_drugs"),
         pl.col("best").last().alias("last_best"),
-        pl.col("began").drop_nulls().last().alias("began"),
-        brought.max().alias("brought_last"),
-        pl.col("episode").filter(pl.col("brought") & (pl.col("episode") < brought.max()))
-        .max().alias("brought_before"),
-        pl.col("episode").filter(pl.col("marked")).max().alias("marked_last"),
+        pl.when(pl.col("began_case") == pl.col(ROW)).then(pl.col("began_carried")).last()
+        .alias("began"),
+        pl.when(pl.col("brought")).then(pl.col("episode")).max().alias("brought_last"),
+        # the brought episode before the last one: the latest before any brought one
+        pl.col("brought_earlier").max().alias("brought_before"),
+        pl.when(pl.col("marked")).then(pl.col("episode")).max().alias("marked_last"),
     ).with_columns(pl.when(pl.col("last_end") == _AFTER).then(None)
                    .otherwise(pl.col("last_end")).alias("last_end"))
     failed = pl.col("failed")
@@ -222,11 +249,11 @@ def _history(t: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
         pl.col("kind_mask").bitwise_or().alias("kinds"),
         pl.col("unknown").any().alias("unrecognised"),
         pl.col("rank").max().alias("best_all"),
-        pl.col("drug_mask").filter(failed).bitwise_or().alias("failed_drugs"),
-        pl.col("kind_mask").filter(failed).bitwise_or().alias("failed_kinds"),
-        pl.col("drug_mask").filter(unrecorded).bitwise_or().alias("unrecorded_drugs"),
+        _or_where(failed, "drug_mask").alias("failed_drugs"),
+        _or_where(failed, "kind_mask").alias("failed_kinds"),
+        _or_where(unrecorded, "drug_mask").alias("unrecorded_drugs"),
         # a response not recorded is told by the treatment's type, not its drugs' kinds
-        pl.col("type_mask").filter(unrecorded).bitwise_or().alias("unrecorded_kinds"),
+        _or_where(unrecorded, "type_mask").alias("unrecorded_kinds"),
     )
     h = c.select(ROW, "status").join(per_case, on=ROW, how="left", maintain_order="left").join(
         over_all, on=ROW, how="left", maintain_order="left")
@@ -286,7 +313,7 @@ def derive(
     has_history = pl.col("n_episodes").is_not_null()
     limit = knowledge.settings.assessment_max_age_days.value
     wishes = pl.col("wishes")
-    facts = both.select(
+    facts = both.lazy().select(
         ROW,
         pl.col("id").str.strip_chars().alias("case_id"),
         "disease",
@@ -344,5 +371,5 @@ def derive(
                 | ((pl.col("extramedullary") & cns_bit) != 0).fill_null(False)).then(True)
         .when(pl.col("extramedullary").is_not_null()).then(False)
         .alias("cns_involved"),
-    )
+    ).collect()
     return facts, t

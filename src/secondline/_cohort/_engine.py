@@ -35,6 +35,12 @@ Guidance = Literal["current"] | None
 OUTCOMES = ("standard", "clinical-trial", "excluded", "not-indicated", "undecided")
 
 
+def _code(outcome: str) -> pl.Expr:
+    """An outcome as the small number its column holds (its place in ``OUTCOMES``):
+    numbers are compared faster than text, and the output spells out ids, not these."""
+    return pl.lit(OUTCOMES.index(outcome), dtype=pl.UInt8)
+
+
 @dataclass(frozen=True)
 class _Option:
     compiled: CompiledOption
@@ -49,27 +55,41 @@ def _mask(value: int) -> pl.Expr:
 
 def _history_flags(t: pl.DataFrame, options: list[_Option]) -> pl.DataFrame:
     """Per case and option: an episode that gave it failed (``failed``), or one gave it
-    and did not fail (``given``), as ``_holds._earlier`` groups them."""
+    and did not fail (``given``), as ``_holds._earlier`` groups them.
+
+    A group's treatments are summed up as masks (all its drugs and kinds, and those of
+    its failed treatments: a failed treatment gave the option exactly when the failed
+    masks meet the option's), and the options' flags are bits of two masks per case."""
     held = [o for o in options if o.compiled.option.same_treatment is not None]
-    drugs, kinds = pl.col("drug_mask"), pl.col("kind_mask")
-    per_group = t.group_by(ROW, "group").agg(
+    if not held:
+        return t.select(ROW).unique()
+    assert len(held) <= 64
+    drugs, kinds, zero = pl.col("drug_mask"), pl.col("kind_mask"), _mask(0)
+    per_group = t.group_by("group_key", maintain_order=True).agg(
+        pl.col(ROW).first(),
         drugs.bitwise_or().alias("g_drugs"),
         kinds.bitwise_or().alias("g_kinds"),
-        *(((((drugs & _mask(o.drugs)) != 0) | ((kinds & _mask(o.kinds)) != 0))
-           & pl.col("failed")).any().alias(f"{o.compiled.option.id}|failed_here")
-          for o in held),
+        pl.when(pl.col("failed")).then(drugs).otherwise(zero).bitwise_or().alias("f_drugs"),
+        pl.when(pl.col("failed")).then(kinds).otherwise(zero).bitwise_or().alias("f_kinds"),
     )
-    parts = []
-    for o in held:
+    failed_bits, given_bits = [], []
+    for i, o in enumerate(held):
         same = o.compiled.option.same_treatment
         assert same is not None
         wanted = pl.col("g_drugs") & _mask(o.drugs)
         every = pl.lit(True) if same.match == "any" else wanted == _mask(o.drugs)
         match = ((pl.col("g_kinds") & _mask(o.kinds)) != 0) | ((wanted != 0) & every)
-        failed_here = pl.col(f"{o.compiled.option.id}|failed_here")
-        parts += [(match & failed_here).any().alias(f"{o.compiled.option.id}|failed"),
-                  (match & ~failed_here).any().alias(f"{o.compiled.option.id}|given")]
-    return per_group.group_by(ROW).agg(*parts) if parts else per_group.select(ROW).unique()
+        failed_here = (((pl.col("f_drugs") & _mask(o.drugs)) != 0)
+                       | ((pl.col("f_kinds") & _mask(o.kinds)) != 0))
+        failed_bits.append(pl.when(match & failed_here).then(_mask(1 << i)).otherwise(zero))
+        given_bits.append(pl.when(match & ~failed_here).then(_mask(1 << i)).otherwise(zero))
+    per_case = per_group.select(
+        pl.col(ROW).set_sorted(), pl.sum_horizontal(failed_bits).alias("failed"),
+        pl.sum_horizontal(given_bits).alias("given"),
+    ).group_by(ROW).agg(pl.col("failed").bitwise_or(), pl.col("given").bitwise_or())
+    return per_case.select(ROW, *(
+        ((pl.col(flag) & _mask(1 << i)) != 0).alias(f"{o.compiled.option.id}|{flag}")
+        for i, o in enumerate(held) for flag in ("failed", "given")))
 
 
 class Steps:
@@ -82,6 +102,7 @@ class Steps:
         self.truths: dict[str, pl.Expr] = {}
         self.stages: list[list[pl.Expr]] = [[], [], [], [], [], []]
         self._trees: dict[int, str] = {}
+        self._diseases: dict[frozenset[str], pl.Expr] = {}
 
     def truth(self, cond: Condition | None) -> pl.Expr:
         """The column of a tree's truth (a rule without one always holds)."""
@@ -92,6 +113,16 @@ class Steps:
             name = self._trees[id(cond)] = f"{self.prefix}|{len(self._trees)}"
             self.stages[0].append(compile_expr(cond, self.bits).alias(name))
         return pl.col(name)
+
+    def disease_in(self, diseases: Iterable[str]) -> pl.Expr:
+        """The column of whether the case's disease is one of ``diseases`` (each set
+        tested once, however many options share it)."""
+        wanted = frozenset(diseases)
+        found = self._diseases.get(wanted)
+        if found is None:
+            found = self._diseases[wanted] = self.add(
+                1, f"disease|{len(self._diseases)}", pl.col("disease").is_in(sorted(wanted)))
+        return found
 
     def add(self, stage: int, name: str, expr: pl.Expr) -> pl.Expr:
         self.stages[stage].append(expr.alias(name))
@@ -117,15 +148,18 @@ class CohortEngine:
         flags = _history_flags(t, list(self.options))
         facts = facts.join(flags, on=ROW, how="left", maintain_order="left")
         steps, columns = self._plan
+        staged = facts.lazy()  # one query, its shared parts worked out once
         for stage in steps.stages:
-            facts = facts.with_columns(stage)
+            staged = staged.with_columns(stage)
+        facts = staged.collect()
         head = facts.select(ROW, "case_id", "disease", pl.col("state_shown").alias("state"))
         out = head.join(self.lists(facts, columns), on=ROW, how="left", maintain_order="left")
         if guidance is None:
             return out
         layer = Steps(self.bits, prefix="guidance-truth")
         outcomes, made = guidance_columns(
-            self.knowledge.guidance, layer.truth, {o.compiled.option.id for o in self.options})
+            self.knowledge.guidance, layer.truth, {o.compiled.option.id for o in self.options},
+            [_code(outcome) for outcome in ("standard", "clinical-trial")])
         for stage in (layer.stages[0], outcomes, made):
             facts = facts.with_columns(stage)
         return pl.concat([out, facts.select(*GUIDANCE_COLUMNS)], how="horizontal")
@@ -160,9 +194,8 @@ class CohortEngine:
         """The option's outcome column, and when each fact is noted as missing for it."""
         option = o.compiled.option
         oid = option.id
-        disease = pl.col("disease")
-        listed = disease.is_in([*option.diseases, *option.explain_for])
-        in_scope = disease.is_in(list(option.diseases))
+        listed = steps.disease_in([*option.diseases, *option.explain_for])
+        in_scope = steps.disease_in(option.diseases)
         excluded = steps.add(2, f"{oid}|excluded", (shared & in_scope) | any_of(
             steps.truth(e.when).fill_null(False) for e in option.not_when))
         suggest = steps.truth(option.suggest_when)
@@ -192,15 +225,15 @@ class CohortEngine:
                 note([name], passed & when)
         for name, when_need in self._needs(steps, o):
             note([name], passed & ~held & pl.col(name).is_null() & when_need)
-        availability = pl.when(trial).then(pl.lit("clinical-trial")).otherwise(
-            pl.lit(option.availability))
+        availability = pl.when(trial).then(_code("clinical-trial")).otherwise(
+            _code(option.availability))
         steps.add(4, f"{oid}|outcome",
                   pl.when(~listed).then(None)
-                  .when(excluded).then(pl.lit("excluded"))
-                  .when(~in_scope).then(pl.lit("not-indicated"))
-                  .when(truth.eq(False)).then(pl.lit("not-indicated"))
-                  .when(truth.is_null()).then(pl.lit("undecided"))
-                  .when(held).then(pl.lit("undecided"))
+                  .when(excluded).then(_code("excluded"))
+                  .when(~in_scope).then(_code("not-indicated"))
+                  .when(truth.eq(False)).then(_code("not-indicated"))
+                  .when(truth.is_null()).then(_code("undecided"))
+                  .when(held).then(_code("undecided"))
                   .otherwise(availability))
 
     def _needs(self, steps: Steps, o: _Option) -> list[tuple[str, pl.Expr]]:
@@ -257,7 +290,7 @@ class CohortEngine:
 
         names = []
         for name, value in _BY_OUTCOME.items():
-            steps.add(5, name, mask((outcome[oid] == value, b) for oid, b in bit.items()))
+            steps.add(5, name, mask((outcome[oid] == _code(value), b) for oid, b in bit.items()))
             names.append(name)
         fields: dict[str, list[tuple[pl.Expr, int]]] = {}
         for oid, facts in noted.items():

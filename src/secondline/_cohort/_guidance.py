@@ -14,11 +14,10 @@ from collections.abc import Callable
 
 import polars as pl
 
+from secondline._cohort._expr import any_of
 from secondline._conditions import Condition, facts_used
 from secondline._facts import FACTS
 from secondline._guidance import GuidanceLayer
-
-_SUGGESTED = ("standard", "clinical-trial")
 
 GUIDANCE_ITEM = pl.Struct({"id": pl.String, "outcome": pl.String, "option": pl.String})
 GUIDANCE_MISSING = pl.Struct({"field": pl.String, "affects": pl.List(pl.String)})
@@ -29,10 +28,12 @@ GUIDANCE_COLUMNS = pl.Schema([("guidance", pl.List(GUIDANCE_ITEM)),
 
 def guidance_columns(
     layer: GuidanceLayer, truth: Callable[[Condition], pl.Expr], listed: set[str],
+    suggested_outcomes: list[pl.Expr],
 ) -> tuple[list[pl.Expr], list[pl.Expr]]:
     """Two stages of expressions: each item's outcome column, then the two output
     columns made from them. ``truth`` gives a tree's truth over the facts (null: not
-    known); ``listed`` the options with an outcome column (``<id>|outcome``)."""
+    known); ``listed`` the options with an outcome column (``<id>|outcome``), and
+    ``suggested_outcomes`` the values of that column that mean suggested."""
     outcomes: list[pl.Expr] = []
     entries: list[pl.Expr] = []
     missing: dict[str, list[pl.Expr]] = {}
@@ -40,7 +41,8 @@ def guidance_columns(
         item = c.item
         applies = truth(item.applies_when).eq(True).fill_null(False)
         option = item.option
-        suggested = (pl.col(f"{option}|outcome").is_in(_SUGGESTED).fill_null(False)
+        column = pl.col(f"{option}|outcome")
+        suggested = (any_of(column == value for value in suggested_outcomes).fill_null(False)
                      if option in listed else pl.lit(False))
         if item.effect != "widens" and option is not None:
             applies = applies & suggested

@@ -2,9 +2,11 @@
 rest with the vectorised engine (here, or on a Dask cluster), and write the results.
 
 The batch function, ``assess_batch``, is the same for both engines: Polars runs it in
-this process; Dask runs it in its workers, each batch a task, with at most a few batches
-in flight so that memory stays bounded whatever the input's size. The input is read and
-checked a batch or two ahead, in a thread, while the current batch is assessed.
+this process, two batches at a time in threads; Dask runs it in its workers, each batch
+a task, with at most a few batches in flight so that memory stays bounded whatever the
+input's size. The input is read and checked a batch or two ahead, in a thread, while
+the current batches are assessed; the results are written, in order, into one Parquet
+file as they come.
 
 Rows read are those assessed plus those rejected; resources of a FHIR export that belong
 to no case are rejected too (with their file), and counted apart.
@@ -18,6 +20,7 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +33,7 @@ from secondline._cohort._engine import Guidance, cohort_engine
 from secondline._cohort._frame import ROW, row_case
 from secondline._cohort._percase import LOG, assess_one_by_one
 from secondline._cohort._read import BATCH_ROWS, Batch, Rejected, check_one, reader_for
+from secondline._cohort._tally import Tally
 from secondline._cohort._validate import invalid
 
 #: the readers that register themselves on import, besides NDJSON and Parquet
@@ -66,12 +70,14 @@ class Counts:
     seconds: float = 0.0
     batches: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the summary's counts, batch by batch
+    tally: Tally = field(default_factory=Tally)
 
 
 def split(batch: Batch, as_of: dt.date | None) -> tuple[pl.DataFrame, list[Rejected], int]:
     """The valid rows of a batch, and the rows rejected with their problems (named by
     ``parse_case``); the third value counts the rows checked one by one."""
-    flagged = batch.frame.select(invalid(as_of)).to_series()
+    flagged = batch.frame.lazy().select(invalid(as_of)).collect().to_series()
     rejected = list(batch.rejected)
     kept = batch.frame.filter(~flagged)
     suspects = batch.frame.filter(flagged)
@@ -167,6 +173,7 @@ def _batches(settings: Settings, counts: Counts, rejected_out: Any,
 
 def counted(result: pl.DataFrame, per_case: int, counts: Counts) -> pl.DataFrame:
     """An assessed batch, counted as it goes to the output."""
+    counts.tally.add(result)
     counts.assessed += len(result)
     counts.per_case += per_case
     counts.batches += 1
@@ -248,13 +255,33 @@ def prefetched(work: Iterator[Work], depth: int = 2) -> Iterator[Work]:
         reader.join(timeout=5)
 
 
+#: batches assessed at once by the Polars engine: much of its work runs on one core at a
+#: time, so two batches side by side keep two cores busy
+IN_STEP = 2
+
+
 def _run_polars(settings: Settings, today: dt.date, counts: Counts,
                 batches: Iterator[Work], progress: _Progress
                 ) -> Generator[pl.DataFrame, None, None]:
-    for kept, refs, size in prefetched(batches):
-        result, per_case = assess_batch(kept, settings.as_of, today, settings.guidance)
-        yield counted(finish(result, refs), per_case, counts)
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pending: deque[tuple[Future[tuple[pl.DataFrame, int]], pl.DataFrame | None, int]] = deque()
+
+    def done() -> pl.DataFrame:
+        future, refs, size = pending.popleft()
+        result, per_case = future.result()
+        found = counted(finish(result, refs), per_case, counts)
         progress.advance(size, counts.read)
+        return found
+
+    with ThreadPoolExecutor(IN_STEP, thread_name_prefix="cohort-engine") as pool:
+        for kept, refs, size in prefetched(batches):
+            pending.append((pool.submit(assess_batch, kept, settings.as_of, today,
+                                        settings.guidance), refs, size))
+            if len(pending) >= IN_STEP:
+                yield done()
+        while pending:
+            yield done()
 
 
 def run(settings: Settings) -> Counts:

@@ -1,6 +1,7 @@
-"""The cohort's numbers, from ``assessments.parquet``: counts by disease, state and option,
-the missing facts ranked by how many options they would change, the cautions, and the
-concordance of recorded MDT decisions with the suggested options.
+"""The cohort's numbers: counts by disease, state and option, the missing facts ranked by
+how many options they would change, the cautions (added up batch by batch during the
+run, ``_tally``), and the concordance of recorded MDT decisions with the suggested
+options (from ``assessments.parquet``).
 
 A decisions table (Parquet or NDJSON, ``--decisions``) has one row per decision:
 ``case_id`` (or ``row``, the input row), ``chosen`` (option ids, a list or text separated
@@ -29,39 +30,10 @@ if TYPE_CHECKING:
     from secondline._cohort._run import Counts, Settings
 
 _SUGGESTED = ("options_standard", "options_clinical_trial")
-_NOT = {"excluded": "excluded", "not_indicated": "not-indicated", "undecided": "undecided"}
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dicts()
-
-
-def _options(scan: pl.LazyFrame) -> list[dict[str, Any]]:
-    """Per option: how many cases it was suggested for (by availability), and not."""
-    parts = []
-    for column, outcome in [("options_standard", "standard"),
-                            ("options_clinical_trial", "clinical-trial"),
-                            *((c, o) for c, o in _NOT.items())]:
-        parts.append(scan.select(pl.col(column).explode().alias("option")).drop_nulls()
-                     .group_by("option").agg(pl.len().alias(outcome)))
-    table = pl.concat([p.collect() for p in parts], how="diagonal").group_by("option").agg(
-        pl.col(o).sum() for o in ("standard", "clinical-trial", *_NOT.values()))
-    table = table.with_columns(
-        (pl.col("standard") + pl.col("clinical-trial")).alias("suggested")
-    ).sort(["suggested", "option"], descending=[True, False])
-    return _records(table)
-
-
-def _missing(scan: pl.LazyFrame) -> list[dict[str, Any]]:
-    """Per case field: the cases where it is missing and the options it would change,
-    ranked by options changed (summed over the cases)."""
-    table = scan.select(pl.col("missing").explode()).drop_nulls().unnest("missing").group_by(
-        "field").agg(
-        pl.len().alias("cases"),
-        pl.col("affects").list.len().sum().alias("options_changed"),
-        pl.col("affects").explode().unique().sort().alias("options"),
-    ).sort(["options_changed", "field"], descending=[True, False]).collect()
-    return _records(table)
 
 
 def _chosen(value: Any) -> list[str]:
@@ -137,14 +109,6 @@ def concordance(scan: pl.LazyFrame, decisions: pl.DataFrame) -> dict[str, Any]:
     }
 
 
-def _guidance(scan: pl.LazyFrame) -> list[dict[str, Any]]:
-    """Per item of the current guidance and outcome: the cases it applies to."""
-    table = scan.select(pl.col("guidance").explode()).drop_nulls().unnest("guidance").group_by(
-        "id", "outcome", "option").agg(pl.len().alias("cases")).sort(
-        ["id", "outcome"]).collect()
-    return _records(table)
-
-
 def _concordance(scan: pl.LazyFrame, settings: Settings) -> dict[str, Any] | None:
     """From the store's decisions (``--db``), else a decisions file, else none."""
     if settings.reader == "store":
@@ -163,10 +127,8 @@ def _concordance(scan: pl.LazyFrame, settings: Settings) -> dict[str, Any] | Non
 def summarise(out: Path, counts: Counts, settings: Settings, today: dt.date
               ) -> dict[str, Any]:
     scan = pl.scan_parquet(out / "assessments.parquet")
-    by = scan.group_by("disease", "state").agg(pl.len().alias("cases")).sort(
-        "disease", "state").collect()
-    cautions = scan.select(pl.col("cautions").explode()).drop_nulls().group_by(
-        "cautions").agg(pl.len().alias("cases")).sort("cases", descending=True).collect()
+    tables = counts.tally.tables(scan, settings.guidance is not None)
+    by, cautions = tables["by"], tables["cautions"]
     source = settings.source
     if settings.reader == "store":
         from secondline._store.db import shown
@@ -189,10 +151,10 @@ def summarise(out: Path, counts: Counts, settings: Settings, today: dt.date
                                .sort("disease")),
         "by_state": _records(by.group_by("state").agg(pl.col("cases").sum()).sort("state")),
         "by_disease_and_state": _records(by),
-        "options": _options(scan),
-        "missing": _missing(scan),
+        "options": _records(tables["options"]),
+        "missing": _records(tables["missing"]),
         "cautions": _records(cautions.rename({"cautions": "caution"})),
-        "guidance_items": _guidance(scan) if settings.guidance else None,
+        "guidance_items": _records(tables["guidance"]) if settings.guidance else None,
         "concordance": _concordance(scan, settings),
         **counts.extra,
     }
