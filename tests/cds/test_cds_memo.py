@@ -105,6 +105,12 @@ def test_the_key_is_the_content_the_service_and_the_day() -> None:
                 memo.key(resources, "https://ehr.example/fhir", "secondline", today),
                 memo.key(resources, None, "secondline-current", today),
                 memo.key(resources, None, "secondline", dt.date(2026, 1, 2))}) == 5
+    # what orjson does not write (a lone surrogate, an integer past 64 bits) still has a key
+    odd = [{"resourceType": "Patient", "id": "a", "name": [{"text": "\ud800"}]}]
+    big = [{"resourceType": "Observation", "id": "a", "valueInteger": 2 ** 70}]
+    assert len({memo.key(r, None, "secondline", today) for r in (odd, big, resources)}) == 3
+    assert memo.key(big, None, "secondline", today) == memo.key(copy.deepcopy(big), None,
+                                                                   "secondline", today)
 
 
 def test_the_bound_holds_in_entries_and_in_bytes() -> None:

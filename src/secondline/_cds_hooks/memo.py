@@ -33,6 +33,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from secondline._assessment import Assessment
 
 MAX_ENTRIES = 512
@@ -54,9 +56,13 @@ class Outcome:
 def key(resources: list[dict[str, Any]], fhir_server: str | None, service_id: str,
         today: dt.date) -> bytes:
     """The digest of everything an outcome is made from (see the module's text)."""
-    text = json.dumps([service_id, fhir_server, today.isoformat(), resources],
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    made = [service_id, fhir_server, today.isoformat(), resources]
+    try:
+        text = b"o" + orjson.dumps(made, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):  # a lone surrogate, an integer past 64 bits
+        text = b"j" + json.dumps(made, sort_keys=True, separators=(",", ":"),
+                                 ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).digest()
 
 
 def outcome(result: Assessment | None, not_read: list[str]) -> Outcome:
