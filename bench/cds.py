@@ -160,7 +160,7 @@ async def measure(port: int, args: argparse.Namespace) -> None:
                            args.warmup)
     print(_line("GET /healthz (the floor)", floor, None))
     met = True
-    print("  a chart opened again (the same resources: their FHIR validation remembered):")
+    print("  a chart opened again (the same record: its reading and assessment remembered):")
     for label, body in _bodies().items():
         size = len(json.dumps(body))
         run = await saturate(port, _requests(port, body), args.clients, args.seconds,
@@ -168,7 +168,7 @@ async def measure(port: int, args: argparse.Namespace) -> None:
         print(_line(f"POST /cds-services ({label})", run, floor)
               + f"   body {size / 1024:.0f} KiB")
         met = met and run.pct(0.99) <= TARGET_P99_MS and run.errors == 0
-    print("  a chart never seen before (every resource validated as FHIR R4):")
+    print("  a chart never seen before (every resource validated as FHIR R4, read and assessed):")
     for label, body in _bodies().items():
         # more distinct records than the run sends calls, so none is seen twice
         run = await saturate(port, _requests(port, body, new_records=True,

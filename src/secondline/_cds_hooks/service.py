@@ -18,11 +18,13 @@ call (``trust``), the override reasons offered on cards and the store for feedba
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from secondline._cds_hooks import memo
 from secondline._cds_hooks.cards import CardContext, cards_for, unreadable_card
 from secondline._cds_hooks.models import (
     CardsResponse,
@@ -113,25 +115,45 @@ def read_call(data: Any) -> tuple[HookRequest, PatientViewContext]:
 
 def answer(gathered: Gathered, call: HookRequest, service_id: str,
            ctx: CardContext) -> CardsResponse:
-    """The cards for the record gathered (CPU work: read, assess, write)."""
+    """The cards for the record gathered (CPU work: read, assess, write). What reading
+    and assessing a record gives is remembered (``memo``); the cards are made afresh."""
+    today = dt.date.today()
+    digest = memo.key(gathered.resources, call.fhirServer, service_id, today)
+    found = memo.MEMO.get(digest)
+    if found is None:
+        made = _outcome(gathered, call, service_id, ctx, today)
+        if isinstance(made, CardsResponse):
+            return made
+        memo.MEMO.put(digest, made)
+        found = made
+    if found.result is None:
+        return CardsResponse(cards=[])  # someone else's record: nothing to say
+    not_read = list(found.not_read)
+    not_read += [f"`prefetch.{key}`: the search result has further pages, which were not "
+                 "read; only the first page was" for key in gathered.more_pages]
+    return CardsResponse(cards=cards_for(found.result, ctx, not_read))
+
+
+def _outcome(gathered: Gathered, call: HookRequest, service_id: str, ctx: CardContext,
+             today: dt.date) -> memo.Outcome | CardsResponse:
+    """The record read and assessed, or the card saying it cannot be read (not kept)."""
     from secondline._engine import assess
     from secondline._fhir.read import NO_DISEASE, read_bundle
 
     try:
-        reading = read_bundle(record_bundle(gathered, call.fhirServer))
+        # the gathered Bundle has no meta, so the case is judged as of today
+        reading = read_bundle(record_bundle(gathered, call.fhirServer), today)
     except CaseError as exc:
         invalid = [_named(line, gathered) for line in exc.problems
                    if line.startswith(("entry[", "bundle:"))]
         if invalid:  # not valid FHIR R4: the EHR's data, named by resource
             raise HookError(422, invalid) from None
         if any(p.startswith(NO_DISEASE) for p in exc.problems):
-            return CardsResponse(cards=[])  # someone else's record: nothing to say
+            return memo.outcome(None, [])
         return CardsResponse(cards=[unreadable_card(exc.problems, ctx)])
     result = assess(reading.case, guidance=SERVICES[service_id])
-    not_read = [f"`{n.resource}`: {n.why}" for n in reading.input.not_read]
-    not_read += [f"`prefetch.{key}`: the search result has further pages, which were not "
-                 "read; only the first page was" for key in gathered.more_pages]
-    return CardsResponse(cards=cards_for(result, ctx, not_read))
+    return memo.outcome(result, [f"`{n.resource}`: {n.why}"
+                                 for n in reading.input.not_read])
 
 
 def _named(line: str, gathered: Gathered) -> str:

@@ -23,7 +23,6 @@ most ``MAX_TOPICS``; feedback that reaches another worker is kept without its to
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from typing import Any
 
@@ -181,7 +180,7 @@ async def call_service(service_id: str, request: Request) -> Response:
     except CaseError as exc:
         return problem(422, exc.problems)
     _remember(request, card_topics(response))
-    return Response(json.dumps(response.model_dump(exclude_none=True), ensure_ascii=False),
+    return Response(response.model_dump_json(exclude_none=True),
                     media_type="application/json")
 
 

@@ -2,13 +2,24 @@
 
 Logs carry the method, path and status of each request, never a body, so no case
 contents reach a log.
+
+Each worker process runs ``worker_app``: the application of ``secondline.web:create_app``,
+with the FHIR R4 models imported before the first request and everything made at start
+moved out of the garbage collector's way (``gc.freeze``). Without that, a full collection
+walks the few hundred thousand objects of the models and the knowledge, tens of
+milliseconds during which the worker answers nothing.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 #: uvicorn's access log, reduced to what carries no case content
 LOG_CONFIG = {
@@ -27,6 +38,22 @@ LOG_CONFIG = {
         "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def worker_app() -> FastAPI:
+    """The application for one worker process (see the module's text)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    from secondline._cds_hooks.prefetch import TEMPLATES
+    from secondline._web.app import create_app
+
+    app = create_app()
+    for kind in {"Bundle", "OperationOutcome", *(q.split("/")[0].split("?")[0]
+                                                 for q in TEMPLATES.values())}:
+        get_fhir_model_class(kind)
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def serve(host: str, port: int, workers: int | None = None, db: str | None = None,
@@ -63,7 +90,7 @@ def serve(host: str, port: int, workers: int | None = None, db: str | None = Non
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"secondline: listening on {host}, reachable from other machines; put it "
               "behind TLS and access control before real cases are sent.", file=sys.stderr)
-    uvicorn.run("secondline.web:create_app", factory=True, host=host, port=port,
+    uvicorn.run("secondline._web.serve:worker_app", factory=True, host=host, port=port,
                 workers=count, log_config=LOG_CONFIG, server_header=False,
                 **uvicorn_settings())
     return 0
