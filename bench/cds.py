@@ -18,7 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from cdskit import hook_call  # the hook calls the tests make
-from serve import Run, _exchange, _free_port, _wait_healthy  # the same client as serve.py
+from serve import Run, _free_port, _wait_healthy  # the same client as serve.py
+from serve import fixed_rate_with as fixed_rate
+from serve import saturate_with as saturate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,71 +78,6 @@ def _requests(port: int, body: dict[str, Any] | None, new_records: bool = False,
                 f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n")
         out.append(head.encode() + data)
     return out
-
-
-async def saturate(port: int, requests: list[bytes], clients: int, seconds: float,
-                   warmup: float) -> Run:
-    run = Run()
-    start = time.perf_counter()
-    warm_until, until = start + warmup, start + warmup + seconds
-
-    async def client(offset: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        i = offset
-        try:
-            while (now := time.perf_counter()) < until:
-                status = await _exchange(reader, writer, requests[i % len(requests)])
-                i += 1
-                if now >= warm_until:
-                    run.latencies.append(time.perf_counter() - now)
-                    run.errors += status != b"200"
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(client(n * 7) for n in range(clients)))
-    run.elapsed = time.perf_counter() - warm_until
-    return run
-
-
-async def fixed_rate(port: int, requests: list[bytes], rate: float, seconds: float,
-                     pool: int = 256) -> Run:
-    """Requests due every 1/rate seconds whatever the answers (open loop), each on a free
-    connection; latency runs from when a request was due (as bench/serve.py)."""
-    run = Run()
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-    opened = 0
-    start = time.perf_counter()
-    tasks = []
-
-    async def one(i: int, due: float) -> None:
-        nonlocal opened
-        try:
-            if idle:
-                conn = idle.pop()
-            elif opened < pool:
-                opened += 1
-                conn = await asyncio.open_connection("127.0.0.1", port)
-            else:
-                run.errors += 1
-                return
-            status = await _exchange(*conn, requests[i % len(requests)])
-            run.latencies.append(time.perf_counter() - due)
-            run.errors += status != b"200"
-            idle.append(conn)
-        except (OSError, asyncio.IncompleteReadError):
-            run.errors += 1
-
-    for i in range(int(rate * seconds)):
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(i, due)))
-    await asyncio.gather(*tasks)
-    run.elapsed = time.perf_counter() - start
-    for _, writer in idle:
-        writer.close()
-    return run
 
 
 def _line(label: str, run: Run, floor: Run | None) -> str:

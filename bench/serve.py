@@ -87,7 +87,12 @@ class Run:
 
 async def saturate(port: int, endpoint: str, clients: int, seconds: float,
                    warmup: float) -> Run:
-    requests = _requests(port, endpoint, 200)
+    return await saturate_with(port, _requests(port, endpoint, 200), clients, seconds, warmup)
+
+
+async def saturate_with(port: int, requests: list[bytes], clients: int, seconds: float,
+                        warmup: float) -> Run:
+    """``clients`` closed-loop keep-alive clients sending ``requests`` in turn."""
     run = Run()
     start = time.perf_counter()
     warm_until, until = start + warmup, start + warmup + seconds
@@ -112,8 +117,13 @@ async def saturate(port: int, endpoint: str, clients: int, seconds: float,
 
 async def fixed_rate(port: int, endpoint: str, rate: float, seconds: float,
                      pool: int = 256) -> Run:
-    """Requests due every 1/rate seconds, each on a free connection (opened as needed)."""
-    requests = _requests(port, endpoint, 200)
+    return await fixed_rate_with(port, _requests(port, endpoint, 200), rate, seconds, pool)
+
+
+async def fixed_rate_with(port: int, requests: list[bytes], rate: float, seconds: float,
+                          pool: int = 256) -> Run:
+    """Requests due every 1/rate seconds whatever the answers (open loop), each on a free
+    connection (opened as needed); latency runs from when a request was due."""
     run = Run()
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     opened = 0
