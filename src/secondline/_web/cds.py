@@ -144,6 +144,13 @@ def _unknown(service_id: str) -> JSONResponse:
                          f"{', '.join(SERVICES)})"])
 
 
+async def _admitted(service_id: str, request: Request) -> Caller | JSONResponse:
+    """Who is calling a known service, or the answer refusing the call (404, 401, 403)."""
+    if service_id not in SERVICES:
+        return _unknown(service_id)
+    return await caller(request)
+
+
 def _override_reasons() -> tuple[OverrideReason, ...]:
     return tuple(OverrideReason(system=r.system, code=r.code, display=r.display)
                  for r in store.override_reasons())
@@ -159,9 +166,7 @@ def _remember(request: Request, topics: dict[str, dict[str, str | None]]) -> Non
 @router.post("/{service_id}", summary="Call a CDS service (patient-view): the options as "
              "cards", response_class=Response, responses=_CARDS)
 async def call_service(service_id: str, request: Request) -> Response:
-    if service_id not in SERVICES:
-        return _unknown(service_id)
-    who = await caller(request)
+    who = await _admitted(service_id, request)
     if isinstance(who, JSONResponse):
         return who
     try:
@@ -188,9 +193,7 @@ async def call_service(service_id: str, request: Request) -> Response:
              "kept in the case store's audit trail", response_class=Response,
              responses=_FEEDBACK)
 async def feedback(service_id: str, request: Request) -> Response:
-    if service_id not in SERVICES:
-        return _unknown(service_id)
-    who = await caller(request)
+    who = await _admitted(service_id, request)
     if isinstance(who, JSONResponse):
         return who
     try:
