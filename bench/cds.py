@@ -13,10 +13,8 @@ whether it is met is printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from cdskit import hook_call  # the hook calls the tests make
-from serve import Run, _free_port, _wait_healthy  # the same client as serve.py
+from serve import Run, with_server  # the same server and client as serve.py
 from serve import fixed_rate_with as fixed_rate
 from serve import saturate_with as saturate
 
@@ -133,21 +131,7 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="*", default=[20.0, 50.0],
                         help="offered rates (calls per second) for the open-loop runs")
     args = parser.parse_args()
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "secondline", "serve", "--port", str(port),
-         "--workers", str(args.workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
-    )
-    try:
-        _wait_healthy(url, server)
-        print(f"secondline serve, {args.workers} worker processes, {os.cpu_count()} CPUs, "
-              "client on the same machine")
-        asyncio.run(measure(port, args))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with_server(args, measure)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,13 +204,10 @@ async def measure(port: int, args: argparse.Namespace) -> None:
                   f"{a.pct(0.99) / h.pct(0.99):.2f}   (target <= 2)")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args()
+def with_server(args: argparse.Namespace,
+                measure: Callable[[int, argparse.Namespace], Awaitable[None]]) -> None:
+    """Start ``secondline serve`` with ``args.workers`` workers on a free loopback port,
+    run ``measure(port, args)`` against it, and stop it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -225,6 +223,16 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    with_server(args, measure)
 
 
 if __name__ == "__main__":
