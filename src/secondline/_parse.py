@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,33 @@ from pydantic import BaseModel, ValidationError
 from secondline import _yaml
 from secondline._case import Case
 from secondline._errors import CaseError
+
+
+def load_json(text: str, name: str, error: type[CaseError] = CaseError) -> Any:
+    """JSON text as data, as strictly as a case file is read: a key given twice, a number
+    JSON does not allow (``NaN``), one too long to read or nesting too deep each raise
+    ``error`` naming ``name``."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise error([f"{key}: given twice"])
+            out[key] = value
+        return out
+
+    def no_constant(constant: str) -> Any:
+        raise error([f"{name}: {constant} is not a number JSON allows"])
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
+    except json.JSONDecodeError as exc:
+        raise error([f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}"]) \
+            from None
+    except RecursionError:
+        raise error([f"{name}: nested too deeply"]) from None
+    except ValueError:  # a number beyond Python's digit limit
+        raise error([f"{name}: holds a number too long to read"]) from None
 
 
 def field_path(loc: Sequence[int | str]) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from secondline._errors import CaseError
 from secondline._parse import field_path
+from secondline._parse import load_json as strict_json
 
 #: more entries than any one person's case needs (a full mCODE record is a few hundred);
 #: it bounds the work one Bundle can cause
@@ -41,30 +42,9 @@ class BundleError(CaseError):
     """The input is not a FHIR R4 Bundle secondline can read; each line names the field."""
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise BundleError([f"{key}: given twice"])
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise BundleError([f"bundle: {name} is not a number JSON allows"])
-
-
 def load_json(text: str, name: str = "bundle") -> Any:
     """JSON text as data, refusing duplicate keys and non-JSON numbers."""
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise BundleError(
-            [f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}"]) from None
-    except RecursionError:
-        raise BundleError([f"{name}: nested too deeply"]) from None
-    except ValueError:  # a number beyond Python's digit limit
-        raise BundleError([f"{name}: holds a number too long to read"]) from None
+    return strict_json(text, name, BundleError)
 
 
 @dataclass(frozen=True, slots=True)

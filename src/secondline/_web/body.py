@@ -3,7 +3,6 @@ a FHIR R4 Bundle (any JSON body whose object has a ``resourceType``)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
@@ -12,22 +11,9 @@ from secondline._case import Case
 from secondline._errors import CaseError
 from secondline._fhir.output import Reading
 from secondline._fhir.source import case_from_data, is_fhir
-from secondline._parse import load_text, parse_case, with_lines
+from secondline._parse import load_json, load_text, parse_case, with_lines
 
 JSON_TYPES = ("application/json", "application/fhir+json")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise CaseError([f"{key}: given twice"])
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise CaseError([f"body: {name} is not a number JSON allows"])
 
 
 def decode(raw: bytes, content_type: str) -> Any:
@@ -39,18 +25,7 @@ def decode(raw: bytes, content_type: str) -> Any:
     if not text.strip():
         raise CaseError(["body: empty; send a case as JSON or YAML"])
     if _is_json(content_type):
-        try:
-            return json.loads(
-                text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant
-            )
-        except json.JSONDecodeError as exc:
-            raise CaseError(
-                [f"body: not valid JSON at line {exc.lineno}, column {exc.colno}"]
-            ) from None
-        except RecursionError:
-            raise CaseError(["body: nested too deeply"]) from None
-        except ValueError:  # a number beyond Python's digit limit
-            raise CaseError(["body: holds a number too long to read"]) from None
+        return load_json(text, "body")
     return load_text(text, "body")
 
 
